@@ -1,0 +1,36 @@
+# provision: PGXS build.  `make test` and `make demo` are the two entry points
+# documented in README.md; both install what they need on Debian.
+
+EXTENSION    = provision
+MODULE_big   = provision
+OBJS         = src/provision.o src/name.o src/registry.o src/definition.o \
+               src/catalog.o src/ddl.o src/lock.o src/order.o
+DATA         = provision--1.0.sql
+PGFILEDESC   = "provision - declared, race-free table provisioning"
+
+REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --inputdir=. --outputdir=results --load-extension=provision
+ISOLATION    = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
+ISOLATION_OPTS = --inputdir=. --outputdir=results_isolation --load-extension=provision
+
+PG_CONFIG   ?= pg_config
+PG_CONFIG_INCLUDEDIR_SERVER := $(shell $(PG_CONFIG) --includedir-server)
+# The server headers are included as system headers so that -Wextra judges
+# our code, not PostgreSQL's inline functions.
+PG_CPPFLAGS  = -I$(srcdir)/src -isystem $(PG_CONFIG_INCLUDEDIR_SERVER)
+PG_CFLAGS    = -Wall -Wextra -Werror
+
+EXTRA_CLEAN  = results results_isolation test/tmp
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: test demo deps
+deps:
+	test/install-deps.sh
+
+test: deps
+	test/run-all.sh
+
+demo: deps
+	test/demo.sh

@@ -1,0 +1,108 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.c
+ *	  Existence checks through the catalog caches, and the guard against
+ *	  writing where nothing may be written.
+ *
+ * Existence is asked of the syscache (get_namespace_oid, get_relname_relid),
+ * never of pg_class or information_schema through SQL: the cache answers
+ * with what is committed now plus this transaction's own changes, which is
+ * what a re-check after waiting for a lock must see; an SQL query would see
+ * the snapshot taken before the wait.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "provision.h"
+
+#include "access/xlog.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "nodes/makefuncs.h"
+#include "utils/lsyscache.h"
+
+/*
+ * The schema CREATE TABLE would use for an unqualified name: the first
+ * existing schema of search_path (3F000 if there is none).
+ */
+char *
+creation_schema_name(void)
+{
+	RangeVar   *rv = makeRangeVar(NULL, "", -1);
+	Oid			nspid = RangeVarGetCreationNamespace(rv);
+
+	if (isTempNamespace(nspid))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot declare or provision temporary tables"),
+				 errdetail("The first schema of search_path is the temporary schema."),
+				 errhint("Qualify the table name with its schema.")));
+	return get_namespace_name(nspid);
+}
+
+/*
+ * Models are permanent tables; pg_temp would make them session-local.
+ */
+void
+reject_temporary_schema(const char *schema)
+{
+	if (strcmp(schema, "pg_temp") == 0 ||
+		strncmp(schema, "pg_temp_", 8) == 0 ||
+		strncmp(schema, "pg_toast_temp_", 14) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot declare or provision temporary tables"),
+				 errdetail("Schema \"%s\" is a temporary schema.", schema)));
+}
+
+Oid
+lookup_schema(const char *schema)
+{
+	return get_namespace_oid(schema, true);
+}
+
+/*
+ * The OID of schema.table, or InvalidOid when there is no such relation.
+ * A relation of that name that is not a table is an error: it can neither
+ * be used as the model's table nor be replaced by it.
+ */
+Oid
+lookup_table(Oid nspid, const char *schema, const char *table)
+{
+	Oid			relid;
+	char		relkind;
+
+	if (!OidIsValid(nspid))
+		return InvalidOid;
+	relid = get_relname_relid(table, nspid);
+	if (!OidIsValid(relid))
+		return InvalidOid;
+
+	relkind = get_rel_relkind(relid);
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("relation \"%s\" exists but is not a table",
+						display_name(schema, table)),
+				 errhint("Rename or drop the existing relation, or declare the model under another name.")));
+	return relid;
+}
+
+/*
+ * Every writing function calls this first, before any work: a standby or a
+ * read-only transaction gets 25006, as PostgreSQL's own DDL would give.
+ */
+void
+check_writable(const char *funcname)
+{
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot execute %s during recovery", funcname),
+				 errhint("Run it on the primary server.")));
+	if (XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot execute %s in a read-only transaction", funcname),
+				 errhint("Run it in a read-write transaction on the primary server.")));
+}

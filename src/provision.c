@@ -1,0 +1,415 @@
+/*-------------------------------------------------------------------------
+ *
+ * provision.c
+ *	  SQL-callable functions of the provision extension, and the
+ *	  provisioning run they share.
+ *
+ * A run takes models, finds with catalog-cache lookups which schemas and
+ * tables are missing, and if none are, returns having run no query and
+ * taken no lock: the no-op path of every deploy.  Otherwise it locks the
+ * missing names (lock.c), checks again, and creates what is still missing
+ * in foreign-key dependency order (order.c), adding the foreign keys that
+ * close a cycle once all tables exist.
+ *
+ * Every function is SECURITY INVOKER and runs in the caller's transaction:
+ * a rollback takes back every object and registry row it made.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "provision.h"
+
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(provision_schema);
+PG_FUNCTION_INFO_V1(provision_define);
+PG_FUNCTION_INFO_V1(provision_table);
+PG_FUNCTION_INFO_V1(provision_all);
+PG_FUNCTION_INFO_V1(provision_forget);
+
+/*
+ * A text argument that must be neither NULL (22004) nor empty (22023).
+ */
+static char *
+required_text_arg(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	char	   *value;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+	value = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	if (value[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be empty", what)));
+	return value;
+}
+
+/*
+ * Create schema unless it exists; true if this call created it.
+ */
+static bool
+provision_one_schema(const char *schema, const char *owner)
+{
+	if (OidIsValid(lookup_schema(schema)))
+		return false;
+	lock_schema_name(schema);
+	if (OidIsValid(lookup_schema(schema)))
+		return false;
+	ddl_create_schema(schema, owner);
+	return true;
+}
+
+static void
+report_schema(const char *schema, bool created)
+{
+	if (created)
+		ereport(NOTICE,
+				(errmsg("schema \"%s\" created", schema)));
+	else
+		ereport(NOTICE,
+				(errmsg("schema \"%s\" already exists, skipping", schema)));
+}
+
+static int
+model_ptr_cmp(const void *a, const void *b)
+{
+	const Model *ma = *(Model *const *) a;
+	const Model *mb = *(Model *const *) b;
+	int			c = strcmp(ma->schema, mb->schema);
+
+	return c != 0 ? c : strcmp(ma->table, mb->table);
+}
+
+/*
+ * Provision models (sorted by schema, then table, in byte order).  Sets
+ * created[i] for the models this call created, and returns the dependency
+ * order in which results are reported.  With notices, reports each schema
+ * and table; otherwise the caller reports a summary.  *nschemas counts the
+ * schemas created.
+ */
+static int *
+provision_run(Model **models, int nmodels, bool notices, bool *created,
+			  int *nschemas)
+{
+	int		   *order = model_dependency_order(models, nmodels);
+	Model	  **missing = palloc(sizeof(Model *) * (nmodels + 1));
+	int			nmissing = 0;
+	Oid			nspid = InvalidOid;
+	const char *nspname = NULL;
+	List	   *deferred = NIL;
+	ListCell   *lc;
+	int			i;
+
+	*nschemas = 0;
+
+	/* the no-op path: catalog-cache lookups only */
+	for (i = 0; i < nmodels; i++)
+	{
+		Model	   *model = models[i];
+
+		if (nspname == NULL || strcmp(nspname, model->schema) != 0)
+		{
+			nspname = model->schema;
+			nspid = lookup_schema(nspname);
+		}
+		created[i] = false;
+		if (!OidIsValid(lookup_table(nspid, model->schema, model->table)))
+			missing[nmissing++] = model;
+	}
+	if (nmissing == 0)
+	{
+		if (notices && nmodels == 1)
+			ereport(NOTICE,
+					(errmsg("relation \"%s\" already exists, skipping",
+							display_name(models[0]->schema, models[0]->table))));
+		return order;
+	}
+
+	/*
+	 * Lock every missing name, schemas first, then tables, each in name
+	 * order (missing[] is sorted), and only then create anything.
+	 */
+	if (nmissing > 1)
+		qsort(missing, nmissing, sizeof(Model *), model_ptr_cmp);
+	for (i = 0; i < nmissing; i++)
+	{
+		if ((i == 0 || strcmp(missing[i - 1]->schema, missing[i]->schema) != 0) &&
+			!OidIsValid(lookup_schema(missing[i]->schema)))
+			lock_schema_name(missing[i]->schema);
+	}
+	for (i = 0; i < nmissing; i++)
+		lock_table_name(missing[i]->schema, missing[i]->table);
+
+	for (i = 0; i < nmissing; i++)
+	{
+		if ((i == 0 || strcmp(missing[i - 1]->schema, missing[i]->schema) != 0) &&
+			!OidIsValid(lookup_schema(missing[i]->schema)))
+		{
+			ddl_create_schema(missing[i]->schema, NULL);
+			(*nschemas)++;
+			if (notices)
+				report_schema(missing[i]->schema, true);
+		}
+	}
+
+	/* create what is still missing, referenced tables first */
+	for (i = 0; i < nmodels; i++)
+	{
+		int			m = order[i];
+		Model	   *model = models[m];
+		bool	   *inline_fkeys;
+		int			f;
+
+		if (OidIsValid(lookup_table(lookup_schema(model->schema),
+									model->schema, model->table)))
+		{
+			if (notices)
+				ereport(NOTICE,
+						(errmsg("relation \"%s\" already exists, skipping",
+								display_name(model->schema, model->table))));
+			continue;
+		}
+
+		/*
+		 * A foreign key goes into CREATE TABLE unless its target is a model
+		 * of this run that is not there yet: that one closes a cycle.
+		 */
+		inline_fkeys = palloc(sizeof(bool) * (model->nfkeys + 1));
+		for (f = 0; f < model->nfkeys; f++)
+		{
+			ForeignKeyDef *fk = &model->fkeys[f];
+			bool		self = strcmp(fk->ref_schema, model->schema) == 0 &&
+				strcmp(fk->ref_table, model->table) == 0;
+
+			inline_fkeys[f] = self ||
+				model_index(models, nmodels, fk->ref_schema, fk->ref_table) < 0 ||
+				OidIsValid(lookup_table(lookup_schema(fk->ref_schema),
+										fk->ref_schema, fk->ref_table));
+			if (!inline_fkeys[f])
+				deferred = lappend(deferred, list_make2_int(m, f));
+		}
+		ddl_create_table(model, inline_fkeys);
+		created[m] = true;
+		if (notices)
+			ereport(NOTICE,
+					(errmsg("table \"%s\" created",
+							display_name(model->schema, model->table))));
+	}
+
+	foreach(lc, deferred)
+	{
+		List	   *pair = lfirst(lc);
+
+		ddl_add_foreign_key(models[linitial_int(pair)], lsecond_int(pair));
+	}
+	return order;
+}
+
+/*
+ * provision_schema(schema_name text, owner name DEFAULT NULL) RETURNS text
+ *
+ * Creates the schema unless it exists, owned by owner when given (NULL: the
+ * caller).  Returns 'created' or 'exists'.
+ */
+Datum
+provision_schema(PG_FUNCTION_ARGS)
+{
+	char	   *schema;
+	char	   *owner = NULL;
+	bool		created;
+
+	check_writable("provision_schema()");
+	schema = parse_schema_name(required_text_arg(fcinfo, 0, "schema name"));
+	if (!PG_ARGISNULL(1))
+	{
+		owner = NameStr(*PG_GETARG_NAME(1));
+		if (owner[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("owner must not be empty"),
+					 errhint("Pass NULL to make the calling role the owner.")));
+		(void) get_role_oid(owner, false);
+	}
+
+	created = provision_one_schema(schema, owner);
+	report_schema(schema, created);
+	PG_RETURN_TEXT_P(cstring_to_text(created ? "created" : "exists"));
+}
+
+static Model *
+define_model(const char *schema, const char *table, const char *definition)
+{
+	Model	   *model;
+
+	registry_check_right(ACL_INSERT);
+	registry_check_right(ACL_UPDATE);
+	model = model_from_definition(schema, table, definition);
+	registry_store(model);
+	return model;
+}
+
+/*
+ * provision_define(table_name text, definition text) RETURNS void
+ *
+ * Declares or replaces the model of a table.  Needs the declare right.
+ */
+Datum
+provision_define(PG_FUNCTION_ARGS)
+{
+	char	   *schema;
+	char	   *table;
+	char	   *definition;
+
+	check_writable("provision_define()");
+	registry_use_schema_of(fcinfo->flinfo->fn_oid);
+	parse_table_name(required_text_arg(fcinfo, 0, "table name"), &schema, &table);
+	definition = required_text_arg(fcinfo, 1, "table definition");
+	(void) define_model(schema, table, definition);
+	PG_RETURN_VOID();
+}
+
+/*
+ * provision_table(table_name text, definition text DEFAULT NULL) RETURNS text
+ *
+ * With a definition, declares the model first; then creates the table (and
+ * its schema) unless it exists.  NULL definition: use the declared model.
+ * Returns 'created' or 'exists'.
+ */
+Datum
+provision_table(PG_FUNCTION_ARGS)
+{
+	char	   *schema;
+	char	   *table;
+	Model	   *model;
+	bool		created;
+	int			nschemas;
+
+	check_writable("provision_table()");
+	registry_use_schema_of(fcinfo->flinfo->fn_oid);
+	parse_table_name(required_text_arg(fcinfo, 0, "table name"), &schema, &table);
+
+	if (!PG_ARGISNULL(1))
+		model = define_model(schema, table,
+							 required_text_arg(fcinfo, 1, "table definition"));
+	else
+	{
+		model = registry_fetch(schema, table);
+		if (model == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("no model is declared for table \"%s\"",
+							display_name(schema, table)),
+					 errhint("Declare it with provision_define(), or pass its definition to provision_table().")));
+	}
+
+	(void) provision_run(&model, 1, true, &created, &nschemas);
+	PG_RETURN_TEXT_P(cstring_to_text(created ? "created" : "exists"));
+}
+
+/*
+ * provision_all() RETURNS TABLE(table_name text, action text)
+ *
+ * create_all(): provisions every declared model, one row each in
+ * dependency order, and reports one summary NOTICE.
+ */
+Datum
+provision_all(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Model	  **models;
+	int			nmodels;
+	bool	   *created;
+	int		   *order;
+	int			ncreated = 0;
+	int			nschemas;
+	int			i;
+
+	check_writable("provision_all()");
+	registry_use_schema_of(fcinfo->flinfo->fn_oid);
+	provision_init_materialized_srf(fcinfo);
+
+	models = registry_fetch_all(&nmodels);
+	created = palloc(sizeof(bool) * (nmodels + 1));
+	order = provision_run(models, nmodels, false, created, &nschemas);
+
+	for (i = 0; i < nmodels; i++)
+	{
+		Model	   *model = models[order[i]];
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = CStringGetTextDatum(quoted_name(model->schema, model->table));
+		values[1] = CStringGetTextDatum(created[order[i]] ? "created" : "exists");
+		if (created[order[i]])
+			ncreated++;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+
+	if (nmodels == 0)
+		ereport(NOTICE,
+				(errmsg("no models are declared"),
+				 errhint("Declare tables with provision_define() or provision_table().")));
+	else if (nschemas > 0)
+		ereport(NOTICE,
+				(errmsg("provisioned %d declared tables: %d created, %d already existed",
+						nmodels, ncreated, nmodels - ncreated),
+				 errdetail_plural("%d schema was created.", "%d schemas were created.",
+								  nschemas, nschemas)));
+	else
+		ereport(NOTICE,
+				(errmsg("provisioned %d declared tables: %d created, %d already existed",
+						nmodels, ncreated, nmodels - ncreated)));
+	return (Datum) 0;
+}
+
+/*
+ * provision_forget(table_name text) RETURNS boolean
+ *
+ * Removes the model of a table; never drops the table.  Returns false when
+ * no model was declared.  Needs the declare right.
+ */
+Datum
+provision_forget(PG_FUNCTION_ARGS)
+{
+	char	   *schema;
+	char	   *table;
+
+	check_writable("provision_forget()");
+	registry_use_schema_of(fcinfo->flinfo->fn_oid);
+	parse_table_name(required_text_arg(fcinfo, 0, "table name"), &schema, &table);
+	registry_check_right(ACL_DELETE);
+	PG_RETURN_BOOL(registry_delete(schema, table));
+}
+
+#ifdef PROVISION_NEEDS_SRF_SHIM
+/* InitMaterializedSRF(fcinfo, 0) for servers before 15 */
+void
+provision_init_materialized_srf(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext old;
+	TupleDesc	tupdesc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
+	MemoryContextSwitchTo(old);
+}
+#endif

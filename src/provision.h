@@ -1,0 +1,88 @@
+/*-------------------------------------------------------------------------
+ *
+ * provision.h
+ *	  Declarations shared by the files of the provision extension.
+ *
+ * A model is a declared table: its schema and name, the normalized body of
+ * its CREATE TABLE (columns and every constraint but foreign keys), and its
+ * foreign keys kept apart with their referenced tables, so that
+ * provision_all() can order tables by dependency and close cycles with
+ * ALTER TABLE once every table of the cycle exists.
+ *
+ * Which file owns what:
+ *	  provision.c	SQL-callable functions and the provisioning run
+ *	  name.c		parsing name arguments as SQL identifiers
+ *	  registry.c	the model registry table (reads, writes, the declare right)
+ *	  definition.c	validating a definition and normalizing it into a model
+ *	  catalog.c		existence checks through the catalog caches
+ *	  ddl.c			building and running DDL
+ *	  lock.c		transaction-level locks on object names
+ *	  order.c		foreign-key dependency order of models
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PROVISION_H
+#define PROVISION_H
+
+#include "postgres.h"
+
+#include "pg_compat.h"
+#include "utils/acl.h"
+
+typedef struct ForeignKeyDef
+{
+	char	   *clause;			/* "[CONSTRAINT c] FOREIGN KEY (...) REFERENCES ..." */
+	char	   *ref_schema;		/* referenced table, resolved at define time */
+	char	   *ref_table;
+} ForeignKeyDef;
+
+typedef struct Model
+{
+	char	   *schema;
+	char	   *table;
+	char	   *body;			/* columns and non-foreign-key constraints */
+	int			nfkeys;
+	ForeignKeyDef *fkeys;
+	char	   *definition;		/* body and foreign keys: what users read */
+} Model;
+
+/* name.c */
+extern char *parse_schema_name(const char *input);
+extern void parse_table_name(const char *input, char **schema, char **table);
+extern char *display_name(const char *schema, const char *table);
+extern char *quoted_name(const char *schema, const char *table);
+
+/* catalog.c */
+extern char *creation_schema_name(void);
+extern void reject_temporary_schema(const char *schema);
+extern Oid	lookup_schema(const char *schema);
+extern Oid	lookup_table(Oid nspid, const char *schema, const char *table);
+extern void check_writable(const char *funcname);
+
+/* registry.c */
+extern void registry_use_schema_of(Oid funcoid);
+extern void registry_check_right(AclMode mode);
+extern Model *registry_fetch(const char *schema, const char *table);
+extern Model **registry_fetch_all(int *nmodels);
+extern void registry_store(const Model *model);
+extern bool registry_delete(const char *schema, const char *table);
+
+/* definition.c */
+extern Model *model_from_definition(const char *schema, const char *table,
+									const char *definition);
+
+/* ddl.c */
+extern void ddl_create_schema(const char *schema, const char *owner);
+extern void ddl_create_table(const Model *model, const bool *inline_fkeys);
+extern void ddl_add_foreign_key(const Model *model, int fkey);
+
+/* lock.c */
+extern void lock_schema_name(const char *schema);
+extern void lock_table_name(const char *schema, const char *table);
+
+/* order.c */
+extern int	model_index(Model **models, int nmodels, const char *schema,
+						const char *table);
+extern int *model_dependency_order(Model **models, int nmodels);
+
+#endif							/* PROVISION_H */
