@@ -9,7 +9,7 @@ DATA         = provision--1.0.sql
 PGFILEDESC   = "provision - declared, race-free table provisioning"
 
 REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
-REGRESS_OPTS = --inputdir=. --outputdir=results --load-extension=provision
+REGRESS_OPTS = --load-extension=provision
 ISOLATION    = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
 ISOLATION_OPTS = --inputdir=. --outputdir=results_isolation --load-extension=provision
 

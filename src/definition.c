@@ -116,6 +116,37 @@ serial_type_name(TypeName *typeName)
 }
 
 /*
+ * Apply a DEFERRABLE-style attribute that follows a column's foreign key,
+ * as transformConstraintAttrs() would; false if con is no such attribute.
+ */
+static bool
+apply_fk_attribute(Constraint *fk, Constraint *con)
+{
+	switch (con->contype)
+	{
+		case CONSTR_ATTR_DEFERRABLE:
+			fk->deferrable = true;
+			return true;
+		case CONSTR_ATTR_NOT_DEFERRABLE:
+			if (fk->initdeferred)
+				ereport(ERROR,
+						(errcode(ERRCODE_SYNTAX_ERROR),
+						 errmsg("constraint declared INITIALLY DEFERRED must be DEFERRABLE")));
+			fk->deferrable = false;
+			return true;
+		case CONSTR_ATTR_DEFERRED:
+			fk->initdeferred = true;
+			fk->deferrable = true;
+			return true;
+		case CONSTR_ATTR_IMMEDIATE:
+			fk->initdeferred = false;
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
  * Walk the parsed body: refuse what is not a table body, note what the
  * catalogs will not tell (serial columns, explicit constraint names) and
  * take the foreign keys out.
@@ -150,6 +181,7 @@ collect_facts(CreateStmt *stmt, DefinitionFacts *facts)
 			ColumnDef  *col = (ColumnDef *) elt;
 			const char *serial = serial_type_name(col->typeName);
 			List	   *constraints = NIL;
+			Constraint *last_fk = NULL;
 			ListCell   *cc;
 
 			if (provision_column_has_storage(col) || col->compression != NULL ||
@@ -167,10 +199,18 @@ collect_facts(CreateStmt *stmt, DefinitionFacts *facts)
 			{
 				Constraint *con = lfirst_node(Constraint, cc);
 
+				/*
+				 * DEFERRABLE and friends follow the constraint they qualify;
+				 * those of a foreign key leave with it.
+				 */
+				if (last_fk != NULL && apply_fk_attribute(last_fk, con))
+					continue;
+				last_fk = NULL;
 				if (con->contype == CONSTR_FOREIGN)
 				{
 					con->fk_attrs = list_make1(makeString(col->colname));
 					facts->foreign_keys = lappend(facts->foreign_keys, con);
+					last_fk = con;
 					continue;
 				}
 				if (con->conname != NULL)
