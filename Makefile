@@ -4,7 +4,7 @@
 EXTENSION    = provision
 MODULE_big   = provision
 OBJS         = src/provision.o src/name.o src/registry.o src/definition.o \
-               src/catalog.o src/ddl.o src/lock.o src/order.o
+               src/catalog.o src/inspect.o src/ddl.o src/lock.o src/order.o
 DATA         = provision--1.0.sql
 PGFILEDESC   = "provision - declared, race-free table provisioning"
 
@@ -24,6 +24,8 @@ EXTRA_CLEAN  = results results_isolation test/tmp
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+$(OBJS): src/provision.h src/pg_compat.h
 
 .PHONY: test demo deps
 deps:

@@ -19,6 +19,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "nodes/makefuncs.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 
 /*
@@ -105,4 +106,26 @@ check_writable(const char *funcname)
 				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
 				 errmsg("cannot execute %s in a read-only transaction", funcname),
 				 errhint("Run it in a read-write transaction on the primary server.")));
+}
+
+/*
+ * Set search_path to "pg_catalog, pg_temp" until catalog_search_path_pop():
+ * deparsed text then names every object outside pg_catalog with its
+ * schema, and DDL cannot be redirected by the caller's search_path.
+ */
+int
+catalog_search_path_push(void)
+{
+	int			save_nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return save_nestlevel;
+}
+
+void
+catalog_search_path_pop(int save_nestlevel)
+{
+	AtEOXact_GUC(true, save_nestlevel);
 }

@@ -21,7 +21,6 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 
 static void
 run_ddl(const char *sql)
@@ -31,15 +30,12 @@ run_ddl(const char *sql)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	save_nestlevel = catalog_search_path_push();
 	ret = SPI_execute(sql, false, 0);
 	if (ret != SPI_OK_UTILITY)
 		elog(ERROR, "SPI_execute failed for \"%s\": %s", sql,
 			 SPI_result_code_string(ret));
-	AtEOXact_GUC(true, save_nestlevel);
+	catalog_search_path_pop(save_nestlevel);
 	SPI_finish();
 }
 

@@ -57,7 +57,6 @@ typedef struct DefinitionFacts
 	const char *table;
 	const char *definition;
 	int			prefix_chars;	/* characters before the definition in sql */
-	List	   *serial_columns; /* column name, then serial type name */
 	List	   *explicit_names; /* constraint names the user wrote */
 	List	   *foreign_keys;	/* Constraint nodes, fk_attrs filled in */
 } DefinitionFacts;
@@ -94,25 +93,6 @@ not_a_table_body(const char *clause)
 			(errcode(ERRCODE_SYNTAX_ERROR),
 			 errmsg("a table definition must contain only column definitions and table constraints"),
 			 errdetail("The definition contains %s.", clause)));
-}
-
-/* the serial pseudo-types, as transformColumnDefinition() recognizes them */
-static const char *
-serial_type_name(TypeName *typeName)
-{
-	const char *name;
-
-	if (list_length(typeName->names) != 1 || typeName->pct_type ||
-		typeName->arrayBounds != NIL)
-		return NULL;
-	name = strVal(linitial(typeName->names));
-	if (strcmp(name, "smallserial") == 0 || strcmp(name, "serial2") == 0)
-		return "smallserial";
-	if (strcmp(name, "serial") == 0 || strcmp(name, "serial4") == 0)
-		return "serial";
-	if (strcmp(name, "bigserial") == 0 || strcmp(name, "serial8") == 0)
-		return "bigserial";
-	return NULL;
 }
 
 /*
@@ -179,7 +159,6 @@ collect_facts(CreateStmt *stmt, DefinitionFacts *facts)
 		if (IsA(elt, ColumnDef))
 		{
 			ColumnDef  *col = (ColumnDef *) elt;
-			const char *serial = serial_type_name(col->typeName);
 			List	   *constraints = NIL;
 			Constraint *last_fk = NULL;
 			ListCell   *cc;
@@ -190,10 +169,6 @@ collect_facts(CreateStmt *stmt, DefinitionFacts *facts)
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						 errmsg("column \"%s\" sets STORAGE, COMPRESSION or OPTIONS, which models do not support",
 								col->colname)));
-			if (serial != NULL)
-				facts->serial_columns = lappend(lappend(facts->serial_columns,
-														col->colname),
-												(char *) serial);
 
 			foreach(cc, col->constraints)
 			{
@@ -245,39 +220,6 @@ collect_facts(CreateStmt *stmt, DefinitionFacts *facts)
 	stmt->tableElts = kept;
 }
 
-static const char *
-fk_action(char action)
-{
-	switch (action)
-	{
-		case FKCONSTR_ACTION_RESTRICT:
-			return "RESTRICT";
-		case FKCONSTR_ACTION_CASCADE:
-			return "CASCADE";
-		case FKCONSTR_ACTION_SETNULL:
-			return "SET NULL";
-		case FKCONSTR_ACTION_SETDEFAULT:
-			return "SET DEFAULT";
-		default:
-			return "NO ACTION";
-	}
-}
-
-static void
-append_column_list(StringInfo buf, List *columns)
-{
-	ListCell   *lc;
-
-	appendStringInfoChar(buf, '(');
-	foreach(lc, columns)
-	{
-		if (lc != list_head(columns))
-			appendStringInfoString(buf, ", ");
-		appendStringInfoString(buf, quote_identifier(strVal(lfirst(lc))));
-	}
-	appendStringInfoChar(buf, ')');
-}
-
 /*
  * Render one foreign key.  An unqualified referenced table is resolved now:
  * to the table search_path finds, if there is one, or else to the model's
@@ -287,7 +229,7 @@ static void
 render_foreign_key(DefinitionFacts *facts, Constraint *con, ForeignKeyDef *fk)
 {
 	RangeVar   *pk = con->pktable;
-	StringInfoData buf;
+	List	   *del_set_columns = NIL;
 
 	if (pk->catalogname != NULL &&
 		strcmp(pk->catalogname, get_database_name(MyDatabaseId)) != 0)
@@ -318,38 +260,18 @@ render_foreign_key(DefinitionFacts *facts, Constraint *con, ForeignKeyDef *fk)
 	}
 	reject_temporary_schema(fk->ref_schema);
 
-	initStringInfo(&buf);
-	if (con->conname != NULL)
-		appendStringInfo(&buf, "CONSTRAINT %s ", quote_identifier(con->conname));
-	appendStringInfoString(&buf, "FOREIGN KEY ");
-	append_column_list(&buf, con->fk_attrs);
-	appendStringInfo(&buf, " REFERENCES %s",
-					 quote_qualified_identifier(fk->ref_schema, fk->ref_table));
-	if (con->pk_attrs != NIL)
-	{
-		appendStringInfoChar(&buf, ' ');
-		append_column_list(&buf, con->pk_attrs);
-	}
-	if (con->fk_matchtype == FKCONSTR_MATCH_FULL)
-		appendStringInfoString(&buf, " MATCH FULL");
-	if (con->fk_upd_action != FKCONSTR_ACTION_NOACTION)
-		appendStringInfo(&buf, " ON UPDATE %s", fk_action(con->fk_upd_action));
-	if (con->fk_del_action != FKCONSTR_ACTION_NOACTION)
-	{
-		appendStringInfo(&buf, " ON DELETE %s", fk_action(con->fk_del_action));
 #if PG_VERSION_NUM >= 150000
-		if (con->fk_del_set_cols != NIL)
-		{
-			appendStringInfoChar(&buf, ' ');
-			append_column_list(&buf, con->fk_del_set_cols);
-		}
+	del_set_columns = con->fk_del_set_cols;
 #endif
-	}
-	if (con->deferrable)
-		appendStringInfoString(&buf, " DEFERRABLE");
-	if (con->initdeferred)
-		appendStringInfoString(&buf, " INITIALLY DEFERRED");
-	fk->clause = buf.data;
+	fk->signature = fk_signature(con->fk_attrs, fk->ref_schema, fk->ref_table,
+								 con->pk_attrs, con->fk_matchtype,
+								 con->fk_upd_action, con->fk_del_action,
+								 del_set_columns, con->deferrable,
+								 con->initdeferred);
+	fk->name = pstrdup(con->conname ? con->conname : "");
+	fk->clause = con->conname
+		? psprintf("CONSTRAINT %s %s", quote_identifier(con->conname), fk->signature)
+		: fk->signature;
 }
 
 /* the foreign key's own columns must be columns of the table */
@@ -374,64 +296,6 @@ check_foreign_key_columns(Oid relid, Constraint *con)
 	}
 }
 
-/* identity sequence options that differ from what CREATE TABLE would pick */
-static void
-append_identity_options(StringInfo buf, Relation rel, Form_pg_attribute att)
-{
-	Oid			seqid = provision_identity_sequence(rel, att->attnum);
-	HeapTuple	tuple = SearchSysCache1(SEQRELID, ObjectIdGetDatum(seqid));
-	Form_pg_sequence seq;
-	int64		typmin,
-				typmax,
-				defmin,
-				defmax,
-				defstart;
-	StringInfoData opts;
-
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for sequence %u", seqid);
-	seq = (Form_pg_sequence) GETSTRUCT(tuple);
-
-	typmin = seq->seqtypid == INT2OID ? PG_INT16_MIN :
-		seq->seqtypid == INT4OID ? PG_INT32_MIN : PG_INT64_MIN;
-	typmax = seq->seqtypid == INT2OID ? PG_INT16_MAX :
-		seq->seqtypid == INT4OID ? PG_INT32_MAX : PG_INT64_MAX;
-	defmin = seq->seqincrement > 0 ? 1 : typmin;
-	defmax = seq->seqincrement > 0 ? typmax : -1;
-	defstart = seq->seqincrement > 0 ? seq->seqmin : seq->seqmax;
-
-	initStringInfo(&opts);
-	if (seq->seqincrement != 1)
-		appendStringInfo(&opts, " INCREMENT BY " INT64_FORMAT, seq->seqincrement);
-	if (seq->seqmin != defmin)
-		appendStringInfo(&opts, " MINVALUE " INT64_FORMAT, seq->seqmin);
-	if (seq->seqmax != defmax)
-		appendStringInfo(&opts, " MAXVALUE " INT64_FORMAT, seq->seqmax);
-	if (seq->seqstart != defstart)
-		appendStringInfo(&opts, " START WITH " INT64_FORMAT, seq->seqstart);
-	if (seq->seqcache != 1)
-		appendStringInfo(&opts, " CACHE " INT64_FORMAT, seq->seqcache);
-	if (seq->seqcycle)
-		appendStringInfoString(&opts, " CYCLE");
-	if (opts.len > 0)
-		appendStringInfo(buf, " (%s)", opts.data + 1);
-	ReleaseSysCache(tuple);
-}
-
-static const char *
-serial_type_of(DefinitionFacts *facts, const char *colname)
-{
-	ListCell   *lc;
-
-	for (lc = list_head(facts->serial_columns); lc != NULL;
-		 lc = lnext(facts->serial_columns, lnext(facts->serial_columns, lc)))
-	{
-		if (strcmp(lfirst(lc), colname) == 0)
-			return lfirst(lnext(facts->serial_columns, lc));
-	}
-	return NULL;
-}
-
 static bool
 is_explicit_name(DefinitionFacts *facts, const char *conname)
 {
@@ -445,172 +309,17 @@ is_explicit_name(DefinitionFacts *facts, const char *conname)
 	return false;
 }
 
-static void
-render_columns(StringInfo buf, Relation rel, DefinitionFacts *facts)
-{
-	TupleDesc	desc = RelationGetDescr(rel);
-	List	   *dpcontext = deparse_context_for(RelationGetRelationName(rel),
-												RelationGetRelid(rel));
-	int			i;
-
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-		const char *serial;
-
-		if (att->attisdropped)
-			continue;
-		if (buf->len > 0)
-			appendStringInfoString(buf, ", ");
-		appendStringInfo(buf, "%s ", quote_identifier(NameStr(att->attname)));
-
-		serial = serial_type_of(facts, NameStr(att->attname));
-		if (serial != NULL)
-		{
-			/* the sequence, its default and NOT NULL come with the type */
-			appendStringInfoString(buf, serial);
-			continue;
-		}
-
-		appendStringInfoString(buf, format_type_with_typemod(att->atttypid, att->atttypmod));
-		if (OidIsValid(att->attcollation) &&
-			att->attcollation != get_typcollation(att->atttypid))
-			appendStringInfo(buf, " COLLATE %s", generate_collation_name(att->attcollation));
-
-		if (att->attidentity)
-		{
-			appendStringInfo(buf, " GENERATED %s AS IDENTITY",
-							 att->attidentity == ATTRIBUTE_IDENTITY_ALWAYS
-							 ? "ALWAYS" : "BY DEFAULT");
-			append_identity_options(buf, rel, att);
-		}
-
-		if (att->atthasdef)
-		{
-			TupleConstr *constr = desc->constr;
-			int			d;
-
-			for (d = 0; d < constr->num_defval; d++)
-			{
-				char	   *expr;
-
-				if (constr->defval[d].adnum != att->attnum)
-					continue;
-				expr = deparse_expression(stringToNode(constr->defval[d].adbin),
-										  dpcontext, false, false);
-				if (att->attgenerated == ATTRIBUTE_GENERATED_STORED)
-					appendStringInfo(buf, " GENERATED ALWAYS AS (%s) STORED", expr);
-				else
-					appendStringInfo(buf, " DEFAULT %s", expr);
-			}
-		}
-
-		/* identity columns are NOT NULL by definition */
-		if (att->attnotnull && !att->attidentity)
-			appendStringInfoString(buf, " NOT NULL");
-	}
-}
-
-typedef struct ConstraintEntry
-{
-	Oid			oid;
-	int			rank;
-	char	   *name;
-} ConstraintEntry;
-
-static int
-constraint_rank(char contype)
-{
-	switch (contype)
-	{
-		case CONSTRAINT_PRIMARY:
-			return 0;
-		case CONSTRAINT_UNIQUE:
-			return 1;
-		case CONSTRAINT_EXCLUSION:
-			return 2;
-		case CONSTRAINT_CHECK:
-			return 3;
-		default:
-			return -1;			/* not part of a body */
-	}
-}
-
-static int
-constraint_entry_cmp(const void *a, const void *b)
-{
-	const ConstraintEntry *ca = a;
-	const ConstraintEntry *cb = b;
-
-	if (ca->rank != cb->rank)
-		return ca->rank - cb->rank;
-	return strcmp(ca->name, cb->name);
-}
-
-/* primary key, unique, exclusion and check constraints, in that order */
-static void
-render_constraints(StringInfo buf, Oid relid, DefinitionFacts *facts)
-{
-	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	ConstraintEntry *entries = NULL;
-	int			n = 0;
-	int			allocated = 0;
-	int			i;
-
-	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
-							  NULL, 1, &key);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
-		int			rank = constraint_rank(con->contype);
-
-		if (rank < 0)
-			continue;
-		if (n == allocated)
-		{
-			allocated = allocated ? allocated * 2 : 8;
-			entries = entries ? repalloc(entries, sizeof(ConstraintEntry) * allocated)
-				: palloc(sizeof(ConstraintEntry) * allocated);
-		}
-		entries[n].oid = con->oid;
-		entries[n].rank = rank;
-		entries[n].name = pstrdup(NameStr(con->conname));
-		n++;
-	}
-	systable_endscan(scan);
-	table_close(conrel, AccessShareLock);
-
-	if (n > 1)
-		qsort(entries, n, sizeof(ConstraintEntry), constraint_entry_cmp);
-	for (i = 0; i < n; i++)
-	{
-		Datum		def = DirectFunctionCall1(pg_get_constraintdef,
-											  ObjectIdGetDatum(entries[i].oid));
-
-		if (buf->len > 0)
-			appendStringInfoString(buf, ", ");
-		if (is_explicit_name(facts, entries[i].name))
-			appendStringInfo(buf, "CONSTRAINT %s ", quote_identifier(entries[i].name));
-		appendStringInfoString(buf, TextDatumGetCString(def));
-	}
-}
-
 /*
- * Create the trial table, render it, and roll the subtransaction back so
- * that nothing of the trial remains.  The result is allocated in the
+ * Create the trial table, inspect it, and roll the subtransaction back so
+ * that nothing of the trial remains.  The shape is allocated in the
  * caller's memory context.
  */
-static char *
-trial_body(CreateStmt *stmt, RawStmt *raw, const char *sql, DefinitionFacts *facts)
+static TableShape *
+trial_shape(CreateStmt *stmt, RawStmt *raw, const char *sql, DefinitionFacts *facts)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
-	char	   *volatile body = NULL;
+	TableShape *volatile shape = NULL;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(caller);
@@ -620,9 +329,9 @@ trial_body(CreateStmt *stmt, RawStmt *raw, const char *sql, DefinitionFacts *fac
 		PlannedStmt *pstmt = makeNode(PlannedStmt);
 		Oid			relid;
 		Relation	rel;
-		StringInfoData buf;
 		ListCell   *lc;
 		int			save_nestlevel;
+		int			i;
 
 		pstmt->commandType = CMD_UTILITY;
 		pstmt->canSetTag = false;
@@ -637,18 +346,15 @@ trial_body(CreateStmt *stmt, RawStmt *raw, const char *sql, DefinitionFacts *fac
 		foreach(lc, facts->foreign_keys)
 			check_foreign_key_columns(relid, lfirst(lc));
 
-		/* render with every name outside pg_catalog qualified */
-		save_nestlevel = NewGUCNestLevel();
-		(void) set_config_option("search_path", "pg_catalog, pg_temp",
-								 PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
+		save_nestlevel = catalog_search_path_push();
 		rel = table_open(relid, AccessShareLock);
-		initStringInfo(&buf);
-		render_columns(&buf, rel, facts);
-		render_constraints(&buf, relid, facts);
+		shape = inspect_table(rel);
 		table_close(rel, AccessShareLock);
-		AtEOXact_GUC(true, save_nestlevel);
-		body = buf.data;
+		catalog_search_path_pop(save_nestlevel);
+
+		for (i = 0; i < shape->nconstraints; i++)
+			shape->constraints[i].explicit_name =
+				is_explicit_name(facts, shape->constraints[i].name);
 
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(caller);
@@ -668,7 +374,46 @@ trial_body(CreateStmt *stmt, RawStmt *raw, const char *sql, DefinitionFacts *fac
 	}
 	PG_END_TRY();
 
-	return body;
+	return shape;
+}
+
+/*
+ * The text of a model: its body (columns, then constraints other than
+ * foreign keys, named only where the user named them) and its full
+ * definition (body and foreign keys).  Types are rendered under the
+ * catalog search path, so user types come out schema-qualified.
+ */
+void
+model_render(Model *model)
+{
+	StringInfoData body;
+	StringInfoData full;
+	int			save_nestlevel = catalog_search_path_push();
+	int			i;
+
+	initStringInfo(&body);
+	for (i = 0; i < model->shape->ncolumns; i++)
+		appendStringInfo(&body, "%s%s", body.len > 0 ? ", " : "",
+						 render_column(&model->shape->columns[i]));
+	for (i = 0; i < model->shape->nconstraints; i++)
+	{
+		ConstraintShape *con = &model->shape->constraints[i];
+
+		if (body.len > 0)
+			appendStringInfoString(&body, ", ");
+		if (con->explicit_name)
+			appendStringInfo(&body, "CONSTRAINT %s ", quote_identifier(con->name));
+		appendStringInfoString(&body, con->def);
+	}
+	catalog_search_path_pop(save_nestlevel);
+
+	initStringInfo(&full);
+	appendStringInfoString(&full, body.data);
+	for (i = 0; i < model->nfkeys; i++)
+		appendStringInfo(&full, "%s%s", full.len > 0 ? ", " : "",
+						 model->fkeys[i].clause);
+	model->body = body.data;
+	model->definition = full.data;
 }
 
 /*
@@ -682,7 +427,6 @@ model_from_definition(const char *schema, const char *table, const char *definit
 	DefinitionFacts facts = {0};
 	ErrorContextCallback errcallback;
 	StringInfoData sql;
-	StringInfoData full;
 	List	   *parsetree;
 	RawStmt    *raw;
 	CreateStmt *stmt;
@@ -734,15 +478,10 @@ model_from_definition(const char *schema, const char *table, const char *definit
 	/* the trial table is temporary and lives in this session only */
 	stmt->relation = makeRangeVar(NULL, (char *) table, -1);
 	stmt->relation->relpersistence = RELPERSISTENCE_TEMP;
-	model->body = trial_body(stmt, raw, sql.data, &facts);
+	model->shape = trial_shape(stmt, raw, sql.data, &facts);
 
 	error_context_stack = errcallback.previous;
 
-	initStringInfo(&full);
-	appendStringInfoString(&full, model->body);
-	for (i = 0; i < model->nfkeys; i++)
-		appendStringInfo(&full, "%s%s", full.len > 0 ? ", " : "",
-						 model->fkeys[i].clause);
-	model->definition = full.data;
+	model_render(model);
 	return model;
 }

@@ -302,7 +302,7 @@ provision_table(PG_FUNCTION_ARGS)
 							 required_text_arg(fcinfo, 1, "table definition"));
 	else
 	{
-		model = registry_fetch(schema, table);
+		model = registry_fetch(schema, table, false);
 		if (model == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -337,7 +337,7 @@ provision_all(PG_FUNCTION_ARGS)
 	registry_use_schema_of(fcinfo->flinfo->fn_oid);
 	provision_init_materialized_srf(fcinfo);
 
-	models = registry_fetch_all(&nmodels);
+	models = registry_fetch_all(&nmodels, false);
 	created = palloc(sizeof(bool) * (nmodels + 1));
 	order = provision_run(models, nmodels, false, created, &nschemas);
 

@@ -15,6 +15,7 @@
  *	  registry.c	the model registry table (reads, writes, the declare right)
  *	  definition.c	validating a definition and normalizing it into a model
  *	  catalog.c		existence checks through the catalog caches
+ *	  inspect.c		the shape of a table as the catalogs show it
  *	  ddl.c			building and running DDL
  *	  lock.c		transaction-level locks on object names
  *	  order.c		foreign-key dependency order of models
@@ -28,10 +29,49 @@
 
 #include "pg_compat.h"
 #include "utils/acl.h"
+#include "utils/relcache.h"
+
+/* One column as the catalogs describe it (see inspect.c) */
+typedef struct ColumnShape
+{
+	char	   *name;
+	Oid			type;
+	int32		typmod;
+	char	   *collation;		/* non-default collation, or "" */
+	bool		notnull;
+	char	   *default_expr;	/* default or generation expression, or "" */
+	char		identity;		/* '\0', 'a' (ALWAYS) or 'd' (BY DEFAULT) */
+	char		generated;		/* '\0' or 's' (STORED) */
+	char	   *identity_options;	/* " (START WITH 10)" or "" */
+	char	   *serial;			/* "serial", "bigserial", "smallserial" or "" */
+} ColumnShape;
+
+/* One constraint: its name and its definition without the name */
+typedef struct ConstraintShape
+{
+	char	   *name;
+	char		contype;		/* p, u, x, c or f */
+	char	   *def;			/* pg_get_constraintdef() or fk_signature() */
+	bool		explicit_name;	/* declared models: the user chose the name */
+	/* foreign keys of live tables only */
+	char	   *ref_schema;
+	char	   *ref_table;
+	char	   *def_without_ref_columns;
+} ConstraintShape;
+
+typedef struct TableShape
+{
+	int			ncolumns;
+	ColumnShape *columns;
+	int			nconstraints;
+	ConstraintShape *constraints;	/* sorted: p, u, x, c, f; then by name */
+} TableShape;
 
 typedef struct ForeignKeyDef
 {
-	char	   *clause;			/* "[CONSTRAINT c] FOREIGN KEY (...) REFERENCES ..." */
+	char	   *name;			/* the name the user chose, or "" */
+	char	   *signature;		/* fk_signature(): all but the name */
+	char	   *clause;			/* "[CONSTRAINT name] signature" */
 	char	   *ref_schema;		/* referenced table, resolved at define time */
 	char	   *ref_table;
 } ForeignKeyDef;
@@ -44,6 +84,8 @@ typedef struct Model
 	int			nfkeys;
 	ForeignKeyDef *fkeys;
 	char	   *definition;		/* body and foreign keys: what users read */
+	TableShape *shape;			/* declared columns and non-FK constraints;
+								 * NULL unless read for drift detection */
 } Model;
 
 /* name.c */
@@ -53,6 +95,8 @@ extern char *display_name(const char *schema, const char *table);
 extern char *quoted_name(const char *schema, const char *table);
 
 /* catalog.c */
+extern int	catalog_search_path_push(void);
+extern void catalog_search_path_pop(int save_nestlevel);
 extern char *creation_schema_name(void);
 extern void reject_temporary_schema(const char *schema);
 extern Oid	lookup_schema(const char *schema);
@@ -62,14 +106,26 @@ extern void check_writable(const char *funcname);
 /* registry.c */
 extern void registry_use_schema_of(Oid funcoid);
 extern void registry_check_right(AclMode mode);
-extern Model *registry_fetch(const char *schema, const char *table);
-extern Model **registry_fetch_all(int *nmodels);
+extern Model *registry_fetch(const char *schema, const char *table,
+							 bool with_shape);
+extern Model **registry_fetch_all(int *nmodels, bool with_shape);
 extern void registry_store(const Model *model);
 extern bool registry_delete(const char *schema, const char *table);
+
+/* inspect.c */
+extern TableShape *inspect_table(Relation rel);
+extern char *render_column_type(const ColumnShape *col);
+extern char *render_column(const ColumnShape *col);
+extern char *fk_signature(List *columns, const char *ref_schema,
+						  const char *ref_table, List *ref_columns,
+						  char matchtype, char upd_action, char del_action,
+						  List *del_set_columns, bool deferrable,
+						  bool initdeferred);
 
 /* definition.c */
 extern Model *model_from_definition(const char *schema, const char *table,
 									const char *definition);
+extern void model_render(Model *model);
 
 /* ddl.c */
 extern void ddl_create_schema(const char *schema, const char *owner);

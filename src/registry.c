@@ -25,6 +25,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #define REGISTRY_TABLE "provision_registry"
 
@@ -83,82 +84,171 @@ spi_check(int ret, int expected, const char *query)
 		elog(ERROR, "SPI query \"%s\" failed: %s", query, SPI_result_code_string(ret));
 }
 
-static char **
-text_array_elements(Datum array, int *count)
+/*
+ * Arrays of the registry, element by element.  Every array of one model
+ * row has one element per column, constraint or foreign key.
+ */
+static Datum *
+array_elements(Datum array, Oid elemtype, int *count)
 {
 	Datum	   *elems;
 	bool	   *nulls;
-	char	  **result;
-	int			i;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
 
-	deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false,
-					  TYPALIGN_INT, &elems, &nulls, count);
-	result = palloc(sizeof(char *) * (*count + 1));
-	for (i = 0; i < *count; i++)
-		result[i] = nulls[i] ? NULL : TextDatumGetCString(elems[i]);
-	return result;
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(DatumGetArrayTypeP(array), elemtype, typlen, typbyval,
+					  typalign, &elems, &nulls, count);
+	return elems;
 }
 
 static Datum
-text_array_datum(char **values, int count)
+array_datum(Datum *elems, int count, Oid elemtype)
 {
-	Datum	   *elems = palloc(sizeof(Datum) * (count + 1));
-	int			i;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
 
-	for (i = 0; i < count; i++)
-		elems[i] = CStringGetTextDatum(values[i]);
-	return PointerGetDatum(construct_array(elems, count, TEXTOID, -1, false,
-										   TYPALIGN_INT));
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_array(elems, count, elemtype, typlen,
+										   typbyval, typalign));
+}
+
+/* the element count must match the row's other arrays */
+static Datum *
+row_array(HeapTuple tuple, TupleDesc desc, const char *column, Oid elemtype,
+		  int expected)
+{
+	bool		isnull;
+	int			count;
+	Datum		value = SPI_getbinval(tuple, desc, SPI_fnumber(desc, column), &isnull);
+	Datum	   *elems;
+
+	if (isnull)
+		elog(ERROR, "registry column \"%s\" is null", column);
+	elems = array_elements(value, elemtype, &count);
+	if (expected >= 0 && count != expected)
+		elog(ERROR, "registry column \"%s\" has %d elements, expected %d",
+			 column, count, expected);
+	return elems;
+}
+
+static int
+row_array_length(HeapTuple tuple, TupleDesc desc, const char *column)
+{
+	bool		isnull;
+	Datum		value = SPI_getbinval(tuple, desc, SPI_fnumber(desc, column), &isnull);
+
+	return isnull ? 0 : ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(value)),
+									   ARR_DIMS(DatumGetArrayTypeP(value)));
 }
 
 #define MODEL_COLUMNS \
-	"schema_name, table_name, body, foreign_keys, fk_ref_schemas, fk_ref_tables, definition"
+	"schema_name, table_name, body, definition, foreign_keys, fk_names, " \
+	"fk_signatures, fk_ref_schemas, fk_ref_tables"
+#define SHAPE_COLUMNS \
+	", col_names, col_types, col_typmods, col_collations, col_notnull, " \
+	"col_defaults, col_identity, col_generated, col_identity_options, " \
+	"col_serial, con_names, con_types, con_defs, con_explicit"
+
+static void
+shape_from_row(HeapTuple tuple, TupleDesc desc, Model *model)
+{
+	TableShape *shape = palloc0(sizeof(TableShape));
+	int			n = row_array_length(tuple, desc, "col_names");
+	int			c = row_array_length(tuple, desc, "con_names");
+	Datum	   *names = row_array(tuple, desc, "col_names", TEXTOID, n);
+	Datum	   *types = row_array(tuple, desc, "col_types", REGTYPEOID, n);
+	Datum	   *typmods = row_array(tuple, desc, "col_typmods", INT4OID, n);
+	Datum	   *collations = row_array(tuple, desc, "col_collations", TEXTOID, n);
+	Datum	   *notnull = row_array(tuple, desc, "col_notnull", BOOLOID, n);
+	Datum	   *defaults = row_array(tuple, desc, "col_defaults", TEXTOID, n);
+	Datum	   *identity = row_array(tuple, desc, "col_identity", TEXTOID, n);
+	Datum	   *generated = row_array(tuple, desc, "col_generated", TEXTOID, n);
+	Datum	   *idopts = row_array(tuple, desc, "col_identity_options", TEXTOID, n);
+	Datum	   *serial = row_array(tuple, desc, "col_serial", TEXTOID, n);
+	Datum	   *connames = row_array(tuple, desc, "con_names", TEXTOID, c);
+	Datum	   *contypes = row_array(tuple, desc, "con_types", TEXTOID, c);
+	Datum	   *condefs = row_array(tuple, desc, "con_defs", TEXTOID, c);
+	Datum	   *conexplicit = row_array(tuple, desc, "con_explicit", BOOLOID, c);
+	int			i;
+
+	shape->ncolumns = n;
+	shape->columns = palloc0(sizeof(ColumnShape) * (n + 1));
+	for (i = 0; i < n; i++)
+	{
+		ColumnShape *col = &shape->columns[i];
+
+		col->name = TextDatumGetCString(names[i]);
+		col->type = DatumGetObjectId(types[i]);
+		col->typmod = DatumGetInt32(typmods[i]);
+		col->collation = TextDatumGetCString(collations[i]);
+		col->notnull = DatumGetBool(notnull[i]);
+		col->default_expr = TextDatumGetCString(defaults[i]);
+		col->identity = TextDatumGetCString(identity[i])[0];
+		col->generated = TextDatumGetCString(generated[i])[0];
+		col->identity_options = TextDatumGetCString(idopts[i]);
+		col->serial = TextDatumGetCString(serial[i]);
+	}
+	shape->nconstraints = c;
+	shape->constraints = palloc0(sizeof(ConstraintShape) * (c + 1));
+	for (i = 0; i < c; i++)
+	{
+		ConstraintShape *con = &shape->constraints[i];
+
+		con->name = TextDatumGetCString(connames[i]);
+		con->contype = TextDatumGetCString(contypes[i])[0];
+		con->def = TextDatumGetCString(condefs[i]);
+		con->explicit_name = DatumGetBool(conexplicit[i]);
+	}
+	model->shape = shape;
+}
 
 /*
- * Build a Model from the current SPI row, allocated in the caller's
- * context (outside SPI's, which SPI_finish frees).
+ * Build a Model from an SPI row, allocated in the caller's context
+ * (outside SPI's, which SPI_finish frees).
  */
 static Model *
-model_from_row(HeapTuple tuple, TupleDesc desc, MemoryContext target)
+model_from_row(HeapTuple tuple, TupleDesc desc, MemoryContext target,
+			   bool with_shape)
 {
 	MemoryContext old = MemoryContextSwitchTo(target);
 	Model	   *model = palloc0(sizeof(Model));
-	bool		isnull;
-	char	  **clauses;
-	char	  **ref_schemas;
-	char	  **ref_tables;
-	int			n1,
-				n2,
-				n3,
-				i;
+	int			n = row_array_length(tuple, desc, "foreign_keys");
+	Datum	   *clauses = row_array(tuple, desc, "foreign_keys", TEXTOID, n);
+	Datum	   *names = row_array(tuple, desc, "fk_names", TEXTOID, n);
+	Datum	   *signatures = row_array(tuple, desc, "fk_signatures", TEXTOID, n);
+	Datum	   *ref_schemas = row_array(tuple, desc, "fk_ref_schemas", TEXTOID, n);
+	Datum	   *ref_tables = row_array(tuple, desc, "fk_ref_tables", TEXTOID, n);
+	int			i;
 
 	model->schema = SPI_getvalue(tuple, desc, 1);
 	model->table = SPI_getvalue(tuple, desc, 2);
 	model->body = SPI_getvalue(tuple, desc, 3);
-	clauses = text_array_elements(SPI_getbinval(tuple, desc, 4, &isnull), &n1);
-	ref_schemas = text_array_elements(SPI_getbinval(tuple, desc, 5, &isnull), &n2);
-	ref_tables = text_array_elements(SPI_getbinval(tuple, desc, 6, &isnull), &n3);
-	if (n1 != n2 || n1 != n3)
-		elog(ERROR, "corrupt foreign keys in the model of table \"%s\"",
-			 display_name(model->schema, model->table));
-	model->definition = SPI_getvalue(tuple, desc, 7);
-	model->nfkeys = n1;
-	model->fkeys = palloc0(sizeof(ForeignKeyDef) * (n1 + 1));
-	for (i = 0; i < n1; i++)
+	model->definition = SPI_getvalue(tuple, desc, 4);
+	model->nfkeys = n;
+	model->fkeys = palloc0(sizeof(ForeignKeyDef) * (n + 1));
+	for (i = 0; i < n; i++)
 	{
-		model->fkeys[i].clause = clauses[i];
-		model->fkeys[i].ref_schema = ref_schemas[i];
-		model->fkeys[i].ref_table = ref_tables[i];
+		model->fkeys[i].clause = TextDatumGetCString(clauses[i]);
+		model->fkeys[i].name = TextDatumGetCString(names[i]);
+		model->fkeys[i].signature = TextDatumGetCString(signatures[i]);
+		model->fkeys[i].ref_schema = TextDatumGetCString(ref_schemas[i]);
+		model->fkeys[i].ref_table = TextDatumGetCString(ref_tables[i]);
 	}
+	if (with_shape)
+		shape_from_row(tuple, desc, model);
 	MemoryContextSwitchTo(old);
 	return model;
 }
 
 /*
- * The model of schema.table, or NULL when none is declared.
+ * The model of schema.table, or NULL when none is declared.  with_shape
+ * also reads the declared shape, which only drift detection needs.
  */
 Model *
-registry_fetch(const char *schema, const char *table)
+registry_fetch(const char *schema, const char *table, bool with_shape)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	Model	   *model = NULL;
@@ -168,15 +258,16 @@ registry_fetch(const char *schema, const char *table)
 	int			ret;
 
 	spi_connect();
-	query = psprintf("SELECT " MODEL_COLUMNS " FROM %s"
+	query = psprintf("SELECT " MODEL_COLUMNS "%s FROM %s"
 					 " WHERE schema_name = $1::pg_catalog.name AND table_name = $2::pg_catalog.name",
-					 registry_qualified_name());
+					 with_shape ? SHAPE_COLUMNS : "", registry_qualified_name());
 	args[0] = CStringGetTextDatum(schema);
 	args[1] = CStringGetTextDatum(table);
 	ret = SPI_execute_with_args(query, 2, argtypes, args, NULL, true, 1);
 	spi_check(ret, SPI_OK_SELECT, query);
 	if (SPI_processed > 0)
-		model = model_from_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, caller);
+		model = model_from_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+							   caller, with_shape);
 	SPI_finish();
 	return model;
 }
@@ -186,7 +277,7 @@ registry_fetch(const char *schema, const char *table)
  * order lock.c needs).
  */
 Model **
-registry_fetch_all(int *nmodels)
+registry_fetch_all(int *nmodels, bool with_shape)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	Model	  **models;
@@ -195,64 +286,148 @@ registry_fetch_all(int *nmodels)
 	uint64		i;
 
 	spi_connect();
-	query = psprintf("SELECT " MODEL_COLUMNS " FROM %s"
+	query = psprintf("SELECT " MODEL_COLUMNS "%s FROM %s"
 					 " ORDER BY schema_name COLLATE \"C\", table_name COLLATE \"C\"",
-					 registry_qualified_name());
+					 with_shape ? SHAPE_COLUMNS : "", registry_qualified_name());
 	ret = SPI_execute(query, true, 0);
 	spi_check(ret, SPI_OK_SELECT, query);
 	models = MemoryContextAlloc(caller, sizeof(Model *) * (SPI_processed + 1));
 	for (i = 0; i < SPI_processed; i++)
-		models[i] = model_from_row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, caller);
+		models[i] = model_from_row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+								   caller, with_shape);
 	*nmodels = (int) SPI_processed;
 	SPI_finish();
 	return models;
 }
 
+static Datum
+text_datum_of_char(char c)
+{
+	char		buf[2] = {c, '\0'};
+
+	return CStringGetTextDatum(buf);
+}
+
 /*
- * Declare or replace the model of model->schema.model->table.
+ * Declare or replace the model of model->schema.model->table, with its
+ * shape.
  */
 void
 registry_store(const Model *model)
 {
-	char	   *query;
-	Oid			argtypes[8] = {TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID,
-	TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID};
-	Datum		args[8];
-	char	  **clauses = palloc(sizeof(char *) * (model->nfkeys + 1));
-	char	  **ref_schemas = palloc(sizeof(char *) * (model->nfkeys + 1));
-	char	  **ref_tables = palloc(sizeof(char *) * (model->nfkeys + 1));
-	int			i;
+#define NSTORE 25
+#define DECLARED_AT 23
+	static const char *const columns[NSTORE] = {
+		"schema_name", "table_name", "body", "definition", "foreign_keys",
+		"fk_names", "fk_signatures", "fk_ref_schemas", "fk_ref_tables",
+		"col_names", "col_types", "col_typmods", "col_collations",
+		"col_notnull", "col_defaults", "col_identity", "col_generated",
+		"col_identity_options", "col_serial", "con_names", "con_types",
+		"con_defs", "con_explicit", "declared_at", "declared_by"
+	};
+	const TableShape *shape = model->shape;
+	int			nf = model->nfkeys;
+	int			nc = shape->ncolumns;
+	int			nk = shape->nconstraints;
+	Oid			argtypes[NSTORE];
+	Datum		args[NSTORE];
+	Datum	   *e[14];
+	StringInfoData query;
+	int			i,
+				k;
+	int			nparams;
 	int			ret;
 
-	for (i = 0; i < model->nfkeys; i++)
+	for (k = 0; k < 14; k++)
+		e[k] = palloc(sizeof(Datum) * (Max(Max(nf, nc), nk) + 1));
+	for (i = 0; i < nf; i++)
 	{
-		clauses[i] = model->fkeys[i].clause;
-		ref_schemas[i] = model->fkeys[i].ref_schema;
-		ref_tables[i] = model->fkeys[i].ref_table;
+		e[0][i] = CStringGetTextDatum(model->fkeys[i].clause);
+		e[1][i] = CStringGetTextDatum(model->fkeys[i].name);
+		e[2][i] = CStringGetTextDatum(model->fkeys[i].signature);
+		e[3][i] = CStringGetTextDatum(model->fkeys[i].ref_schema);
+		e[4][i] = CStringGetTextDatum(model->fkeys[i].ref_table);
 	}
 	args[0] = CStringGetTextDatum(model->schema);
 	args[1] = CStringGetTextDatum(model->table);
 	args[2] = CStringGetTextDatum(model->body);
-	args[3] = text_array_datum(clauses, model->nfkeys);
-	args[4] = text_array_datum(ref_schemas, model->nfkeys);
-	args[5] = text_array_datum(ref_tables, model->nfkeys);
-	args[6] = CStringGetTextDatum(model->definition);
-	args[7] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+	args[3] = CStringGetTextDatum(model->definition);
+	for (k = 0; k < 5; k++)
+		args[4 + k] = array_datum(e[k], nf, TEXTOID);
+
+	for (i = 0; i < nc; i++)
+	{
+		const ColumnShape *col = &shape->columns[i];
+
+		e[0][i] = CStringGetTextDatum(col->name);
+		e[1][i] = ObjectIdGetDatum(col->type);
+		e[2][i] = Int32GetDatum(col->typmod);
+		e[3][i] = CStringGetTextDatum(col->collation);
+		e[4][i] = BoolGetDatum(col->notnull);
+		e[5][i] = CStringGetTextDatum(col->default_expr);
+		e[6][i] = text_datum_of_char(col->identity);
+		e[7][i] = text_datum_of_char(col->generated);
+		e[8][i] = CStringGetTextDatum(col->identity_options);
+		e[9][i] = CStringGetTextDatum(col->serial);
+	}
+	args[9] = array_datum(e[0], nc, TEXTOID);
+	args[10] = array_datum(e[1], nc, REGTYPEOID);
+	args[11] = array_datum(e[2], nc, INT4OID);
+	args[12] = array_datum(e[3], nc, TEXTOID);
+	args[13] = array_datum(e[4], nc, BOOLOID);
+	for (k = 5; k < 10; k++)
+		args[9 + k] = array_datum(e[k], nc, TEXTOID);
+
+	for (i = 0; i < nk; i++)
+	{
+		const ConstraintShape *con = &shape->constraints[i];
+
+		e[10][i] = CStringGetTextDatum(con->name);
+		e[11][i] = text_datum_of_char(con->contype);
+		e[12][i] = CStringGetTextDatum(con->def);
+		e[13][i] = BoolGetDatum(con->explicit_name);
+	}
+	args[19] = array_datum(e[10], nk, TEXTOID);
+	args[20] = array_datum(e[11], nk, TEXTOID);
+	args[21] = array_datum(e[12], nk, TEXTOID);
+	args[22] = array_datum(e[13], nk, BOOLOID);
+	/* declared_at is now(), in the query; declared_by takes its parameter */
+	args[DECLARED_AT] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+
+	initStringInfo(&query);
+	appendStringInfo(&query, "INSERT INTO %s AS r (", registry_qualified_name());
+	for (k = 0; k < NSTORE; k++)
+		appendStringInfo(&query, "%s%s", k ? ", " : "", columns[k]);
+	appendStringInfoString(&query, ") VALUES (");
+	for (k = 0, nparams = 0; k < NSTORE; k++)
+	{
+		if (k > 0)
+			appendStringInfoString(&query, ", ");
+		if (k == DECLARED_AT)
+			appendStringInfoString(&query, "pg_catalog.now()");
+		else
+			appendStringInfo(&query, "$%d", ++nparams);
+	}
+	appendStringInfoString(&query, ") ON CONFLICT (schema_name, table_name) DO UPDATE SET ");
+	for (k = 2; k < NSTORE; k++)
+		appendStringInfo(&query, "%s%s = excluded.%s", k > 2 ? ", " : "",
+						 columns[k], columns[k]);
+
+	for (k = 0; k < NSTORE; k++)
+		argtypes[k] = TEXTOID;
+	argtypes[4] = argtypes[5] = argtypes[6] = argtypes[7] = argtypes[8] = TEXTARRAYOID;
+	argtypes[9] = TEXTARRAYOID;
+	argtypes[10] = REGTYPEARRAYOID;
+	argtypes[11] = INT4ARRAYOID;
+	argtypes[12] = TEXTARRAYOID;
+	argtypes[13] = BOOLARRAYOID;
+	for (k = 14; k < 22; k++)
+		argtypes[k] = TEXTARRAYOID;
+	argtypes[22] = BOOLARRAYOID;
 
 	spi_connect();
-	query = psprintf("INSERT INTO %s AS r (" MODEL_COLUMNS ", declared_at, declared_by)"
-					 " VALUES ($1::pg_catalog.name, $2::pg_catalog.name, $3, $4, $5, $6, $7,"
-					 " pg_catalog.now(), $8::pg_catalog.name)"
-					 " ON CONFLICT (schema_name, table_name) DO UPDATE SET"
-					 " body = excluded.body, foreign_keys = excluded.foreign_keys,"
-					 " fk_ref_schemas = excluded.fk_ref_schemas,"
-					 " fk_ref_tables = excluded.fk_ref_tables,"
-					 " definition = excluded.definition,"
-					 " declared_at = excluded.declared_at,"
-					 " declared_by = excluded.declared_by",
-					 registry_qualified_name());
-	ret = SPI_execute_with_args(query, 8, argtypes, args, NULL, false, 0);
-	spi_check(ret, SPI_OK_INSERT, query);
+	ret = SPI_execute_with_args(query.data, nparams, argtypes, args, NULL, false, 0);
+	spi_check(ret, SPI_OK_INSERT, query.data);
 	SPI_finish();
 }
 
