@@ -3,7 +3,7 @@
 
 EXTENSION    = provision
 MODULE_big   = provision
-OBJS         = src/provision.o src/name.o src/registry.o src/definition.o \
+OBJS         = src/provision.o src/name.o src/registry.o src/definition.o src/history.o \
                src/catalog.o src/inspect.o src/ddl.o src/lock.o src/order.o
 DATA         = provision--1.0.sql
 PGFILEDESC   = "provision - declared, race-free table provisioning"

@@ -64,7 +64,7 @@ provision_one_schema(const char *schema, const char *owner)
 	lock_schema_name(schema);
 	if (OidIsValid(lookup_schema(schema)))
 		return false;
-	ddl_create_schema(schema, owner);
+	run_ddl(quote_identifier(schema), ddl_create_schema_sql(schema, owner), NULL);
 	return true;
 }
 
@@ -79,39 +79,17 @@ report_schema(const char *schema, bool created)
 				(errmsg("schema \"%s\" already exists, skipping", schema)));
 }
 
-static int
-model_ptr_cmp(const void *a, const void *b)
-{
-	const Model *ma = *(Model *const *) a;
-	const Model *mb = *(Model *const *) b;
-	int			c = strcmp(ma->schema, mb->schema);
-
-	return c != 0 ? c : strcmp(ma->table, mb->table);
-}
-
 /*
- * Provision models (sorted by schema, then table, in byte order).  Sets
- * created[i] for the models this call created, and returns the dependency
- * order in which results are reported.  With notices, reports each schema
- * and table; otherwise the caller reports a summary.  *nschemas counts the
- * schemas created.
+ * Which models' tables exist now; returns how many do not.
  */
-static int *
-provision_run(Model **models, int nmodels, bool notices, bool *created,
-			  int *nschemas)
+static int
+find_existing(Model **models, int nmodels, bool *exists)
 {
-	int		   *order = model_dependency_order(models, nmodels);
-	Model	  **missing = palloc(sizeof(Model *) * (nmodels + 1));
-	int			nmissing = 0;
 	Oid			nspid = InvalidOid;
 	const char *nspname = NULL;
-	List	   *deferred = NIL;
-	ListCell   *lc;
+	int			nmissing = 0;
 	int			i;
 
-	*nschemas = 0;
-
-	/* the no-op path: catalog-cache lookups only */
 	for (i = 0; i < nmodels; i++)
 	{
 		Model	   *model = models[i];
@@ -121,47 +99,69 @@ provision_run(Model **models, int nmodels, bool notices, bool *created,
 			nspname = model->schema;
 			nspid = lookup_schema(nspname);
 		}
-		created[i] = false;
-		if (!OidIsValid(lookup_table(nspid, model->schema, model->table)))
-			missing[nmissing++] = model;
+		exists[i] = OidIsValid(lookup_table(nspid, model->schema, model->table));
+		if (!exists[i])
+			nmissing++;
 	}
-	if (nmissing == 0)
-	{
-		if (notices && nmodels == 1)
-			ereport(NOTICE,
-					(errmsg("relation \"%s\" already exists, skipping",
-							display_name(models[0]->schema, models[0]->table))));
-		return order;
-	}
+	return nmissing;
+}
 
-	/*
-	 * Lock every missing name, schemas first, then tables, each in name
-	 * order (missing[] is sorted), and only then create anything.
-	 */
-	if (nmissing > 1)
-		qsort(missing, nmissing, sizeof(Model *), model_ptr_cmp);
-	for (i = 0; i < nmissing; i++)
-	{
-		if ((i == 0 || strcmp(missing[i - 1]->schema, missing[i]->schema) != 0) &&
-			!OidIsValid(lookup_schema(missing[i]->schema)))
-			lock_schema_name(missing[i]->schema);
-	}
-	for (i = 0; i < nmissing; i++)
-		lock_table_name(missing[i]->schema, missing[i]->table);
+/*
+ * Lock the names provisioning models may create: every missing schema,
+ * then every table, each group in name order (models[] is sorted by
+ * schema, then table).  With exists[], only the missing tables.
+ */
+void
+lock_model_names(Model **models, int nmodels, const bool *exists)
+{
+	int			i;
 
-	for (i = 0; i < nmissing; i++)
+	for (i = 0; i < nmodels; i++)
 	{
-		if ((i == 0 || strcmp(missing[i - 1]->schema, missing[i]->schema) != 0) &&
-			!OidIsValid(lookup_schema(missing[i]->schema)))
+		if ((i == 0 || strcmp(models[i - 1]->schema, models[i]->schema) != 0) &&
+			!OidIsValid(lookup_schema(models[i]->schema)))
+			lock_schema_name(models[i]->schema);
+	}
+	for (i = 0; i < nmodels; i++)
+	{
+		if (exists == NULL || !exists[i])
+			lock_table_name(models[i]->schema, models[i]->table);
+	}
+}
+
+/*
+ * The statements that create what is missing: schemas, then tables in
+ * dependency order, then the foreign keys that close cycles.  A foreign key
+ * goes into CREATE TABLE unless its target is a model of this run that
+ * does not exist before it in that order.  Returns a list of DDLStep.
+ */
+List *
+creation_plan(Model **models, int nmodels, const int *order, const bool *exists)
+{
+	List	   *steps = NIL;
+	List	   *deferred = NIL;
+	bool	   *available = palloc(sizeof(bool) * (nmodels + 1));
+	const char *last_schema = NULL;
+	ListCell   *lc;
+	int			i;
+
+	/* models[] is sorted by schema: each schema is looked at once */
+	for (i = 0; i < nmodels; i++)
+	{
+		available[i] = exists[i];
+		if (exists[i] || (last_schema != NULL && strcmp(last_schema, models[i]->schema) == 0))
+			continue;
+		last_schema = models[i]->schema;
+		if (!OidIsValid(lookup_schema(last_schema)))
 		{
-			ddl_create_schema(missing[i]->schema, NULL);
-			(*nschemas)++;
-			if (notices)
-				report_schema(missing[i]->schema, true);
+			DDLStep    *step = make_step(quote_identifier(last_schema), -1, PHASE_CREATE,
+										 ddl_create_schema_sql(last_schema, NULL));
+
+			step->schema = last_schema;
+			steps = lappend(steps, step);
 		}
 	}
 
-	/* create what is still missing, referenced tables first */
 	for (i = 0; i < nmodels; i++)
 	{
 		int			m = order[i];
@@ -169,47 +169,94 @@ provision_run(Model **models, int nmodels, bool notices, bool *created,
 		bool	   *inline_fkeys;
 		int			f;
 
-		if (OidIsValid(lookup_table(lookup_schema(model->schema),
-									model->schema, model->table)))
-		{
-			if (notices)
-				ereport(NOTICE,
-						(errmsg("relation \"%s\" already exists, skipping",
-								display_name(model->schema, model->table))));
+		if (exists[m])
 			continue;
-		}
-
-		/*
-		 * A foreign key goes into CREATE TABLE unless its target is a model
-		 * of this run that is not there yet: that one closes a cycle.
-		 */
 		inline_fkeys = palloc(sizeof(bool) * (model->nfkeys + 1));
 		for (f = 0; f < model->nfkeys; f++)
 		{
 			ForeignKeyDef *fk = &model->fkeys[f];
-			bool		self = strcmp(fk->ref_schema, model->schema) == 0 &&
-				strcmp(fk->ref_table, model->table) == 0;
+			int			target = model_index(models, nmodels, fk->ref_schema, fk->ref_table);
 
-			inline_fkeys[f] = self ||
-				model_index(models, nmodels, fk->ref_schema, fk->ref_table) < 0 ||
-				OidIsValid(lookup_table(lookup_schema(fk->ref_schema),
-										fk->ref_schema, fk->ref_table));
+			inline_fkeys[f] = target < 0 || target == m || available[target];
 			if (!inline_fkeys[f])
 				deferred = lappend(deferred, list_make2_int(m, f));
 		}
-		ddl_create_table(model, inline_fkeys);
-		created[m] = true;
-		if (notices)
-			ereport(NOTICE,
-					(errmsg("table \"%s\" created",
-							display_name(model->schema, model->table))));
+		steps = lappend(steps, make_step(quoted_name(model->schema, model->table), m,
+										 PHASE_CREATE,
+										 ddl_create_table_sql(model, inline_fkeys)));
+		available[m] = true;
 	}
 
 	foreach(lc, deferred)
 	{
 		List	   *pair = lfirst(lc);
+		Model	   *model = models[linitial_int(pair)];
 
-		ddl_add_foreign_key(models[linitial_int(pair)], lsecond_int(pair));
+		steps = lappend(steps, make_step(quoted_name(model->schema, model->table),
+										 linitial_int(pair), PHASE_CREATE,
+										 ddl_add_foreign_key_sql(model, lsecond_int(pair))));
+	}
+	return steps;
+}
+
+/*
+ * Provision models (sorted by schema, then table, in byte order).  Sets
+ * created[i] for the models this call created, and returns the dependency
+ * order in which results are reported.  With notices, reports each schema
+ * and table; otherwise the caller reports a summary.  *nschemas counts the
+ * schemas created.  With executed, appends each statement run to it.
+ *
+ * The no-op path (everything exists) makes catalog-cache lookups only: no
+ * query, no lock.
+ */
+int *
+provision_run(Model **models, int nmodels, bool notices, bool *created,
+			  int *nschemas, List **executed)
+{
+	int		   *order = model_dependency_order(models, nmodels);
+	bool	   *exists = palloc(sizeof(bool) * (nmodels + 1));
+	List	   *steps;
+	ListCell   *lc;
+	int			i;
+
+	*nschemas = 0;
+	for (i = 0; i < nmodels; i++)
+		created[i] = false;
+
+	if (find_existing(models, nmodels, exists) > 0)
+	{
+		/* lock what may be created, then look again: others may have made it */
+		lock_model_names(models, nmodels, exists);
+		(void) find_existing(models, nmodels, exists);
+	}
+
+	steps = creation_plan(models, nmodels, order, exists);
+	foreach(lc, steps)
+	{
+		DDLStep    *step = lfirst(lc);
+
+		run_ddl(step->table, step->sql, executed);
+		if (step->schema != NULL)
+		{
+			(*nschemas)++;
+			if (notices)
+				report_schema(step->schema, true);
+		}
+	}
+
+	for (i = 0; i < nmodels; i++)
+	{
+		created[i] = !exists[i];
+		if (!notices)
+			continue;
+		if (created[i])
+			ereport(NOTICE,
+					(errmsg("table \"%s\" created",
+							display_name(models[i]->schema, models[i]->table))));
+		else
+			ereport(NOTICE,
+					(errmsg("relation \"%s\" already exists, skipping",
+							display_name(models[i]->schema, models[i]->table))));
 	}
 	return order;
 }
@@ -228,6 +275,7 @@ provision_schema(PG_FUNCTION_ARGS)
 	bool		created;
 
 	check_writable("provision_schema()");
+	registry_use_schema_of(fcinfo->flinfo->fn_oid);
 	schema = parse_schema_name(required_text_arg(fcinfo, 0, "schema name"));
 	if (!PG_ARGISNULL(1))
 	{
@@ -311,7 +359,7 @@ provision_table(PG_FUNCTION_ARGS)
 					 errhint("Declare it with provision_define(), or pass its definition to provision_table().")));
 	}
 
-	(void) provision_run(&model, 1, true, &created, &nschemas);
+	(void) provision_run(&model, 1, true, &created, &nschemas, NULL);
 	PG_RETURN_TEXT_P(cstring_to_text(created ? "created" : "exists"));
 }
 
@@ -339,7 +387,7 @@ provision_all(PG_FUNCTION_ARGS)
 
 	models = registry_fetch_all(&nmodels, false);
 	created = palloc(sizeof(bool) * (nmodels + 1));
-	order = provision_run(models, nmodels, false, created, &nschemas);
+	order = provision_run(models, nmodels, false, created, &nschemas, NULL);
 
 	for (i = 0; i < nmodels; i++)
 	{

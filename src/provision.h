@@ -17,6 +17,7 @@
  *	  catalog.c		existence checks through the catalog caches
  *	  inspect.c		the shape of a table as the catalogs show it
  *	  ddl.c			building and running DDL
+ *	  history.c		the record of every statement run
  *	  lock.c		transaction-level locks on object names
  *	  order.c		foreign-key dependency order of models
  *
@@ -88,6 +89,32 @@ typedef struct Model
 								 * NULL unless read for drift detection */
 } Model;
 
+/*
+ * One DDL statement a provisioning or migration run will execute.  Phases
+ * order the statements of a migration across tables: what is dropped
+ * before what is added, columns before the constraints that use them.
+ */
+typedef enum DDLPhase
+{
+	PHASE_CREATE,				/* missing schemas and tables */
+	PHASE_DROP_CONSTRAINT,
+	PHASE_ADD_COLUMN,
+	PHASE_ALTER_COLUMN,
+	PHASE_DROP_COLUMN,
+	PHASE_ADD_CONSTRAINT,
+	PHASE_ADD_FOREIGN_KEY,
+	PHASE_VALIDATE
+} DDLPhase;
+
+typedef struct DDLStep
+{
+	char	   *table;			/* quoted name of the table (or schema) */
+	int			model;			/* index into the run's models, or -1 */
+	DDLPhase	phase;
+	char	   *sql;
+	const char *schema;			/* set on CREATE SCHEMA steps */
+} DDLStep;
+
 /* name.c */
 extern char *parse_schema_name(const char *input);
 extern void parse_table_name(const char *input, char **schema, char **table);
@@ -105,6 +132,7 @@ extern void check_writable(const char *funcname);
 
 /* registry.c */
 extern void registry_use_schema_of(Oid funcoid);
+extern Oid	registry_namespace(void);
 extern void registry_check_right(AclMode mode);
 extern Model *registry_fetch(const char *schema, const char *table,
 							 bool with_shape);
@@ -128,9 +156,23 @@ extern Model *model_from_definition(const char *schema, const char *table,
 extern void model_render(Model *model);
 
 /* ddl.c */
-extern void ddl_create_schema(const char *schema, const char *owner);
-extern void ddl_create_table(const Model *model, const bool *inline_fkeys);
-extern void ddl_add_foreign_key(const Model *model, int fkey);
+extern int	provision_lock_timeout;
+extern DDLStep *make_step(const char *table, int model, DDLPhase phase,
+						  char *sql);
+extern void run_ddl(const char *table_name, const char *sql, List **executed);
+extern char *ddl_create_schema_sql(const char *schema, const char *owner);
+extern char *ddl_create_table_sql(const Model *model, const bool *inline_fkeys);
+extern char *ddl_add_foreign_key_sql(const Model *model, int fkey);
+
+/* history.c */
+extern void history_record(const char *table_name, const char *statement);
+
+/* provision.c */
+extern void lock_model_names(Model **models, int nmodels, const bool *exists);
+extern List *creation_plan(Model **models, int nmodels, const int *order,
+						   const bool *exists);
+extern int *provision_run(Model **models, int nmodels, bool notices,
+						  bool *created, int *nschemas, List **executed);
 
 /* lock.c */
 extern void lock_schema_name(const char *schema);

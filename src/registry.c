@@ -41,6 +41,12 @@ registry_use_schema_of(Oid funcoid)
 	registry_nspid = get_func_namespace(funcoid);
 }
 
+Oid
+registry_namespace(void)
+{
+	return registry_nspid;
+}
+
 static char *
 registry_qualified_name(void)
 {
