@@ -4,8 +4,9 @@
 EXTENSION    = provision
 MODULE_big   = provision
 OBJS         = src/provision.o src/name.o src/registry.o src/definition.o src/history.o \
+               src/drift.o src/migrate.o \
                src/catalog.o src/inspect.o src/ddl.o src/lock.o src/order.o
-DATA         = provision--1.0.sql
+DATA         = provision--1.0.sql provision--1.0--1.1.sql
 PGFILEDESC   = "provision - declared, race-free table provisioning"
 
 REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))

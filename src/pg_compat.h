@@ -64,10 +64,15 @@
 #define provision_column_has_storage(col) ((col)->storage != '\0')
 #endif
 
-/* InitMaterializedSRF() arrived in 15; before it, set the tuplestore up by hand */
+/*
+ * InitMaterializedSRF() arrived in 15; before it, set the tuplestore up by
+ * hand.  The executor's expected tuple descriptor serves both row and
+ * scalar results.
+ */
 #if PG_VERSION_NUM >= 150000
 #include "funcapi.h"
-#define provision_init_materialized_srf(fcinfo) InitMaterializedSRF((fcinfo), 0)
+#define provision_init_materialized_srf(fcinfo) \
+	InitMaterializedSRF((fcinfo), MAT_SRF_USE_EXPECTED_DESC)
 #else
 extern void provision_init_materialized_srf(FunctionCallInfo fcinfo);
 #define PROVISION_NEEDS_SRF_SHIM

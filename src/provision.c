@@ -23,15 +23,35 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/tuplestore.h"
 
 PG_MODULE_MAGIC;
+
+void		_PG_init(void);
 
 PG_FUNCTION_INFO_V1(provision_schema);
 PG_FUNCTION_INFO_V1(provision_define);
 PG_FUNCTION_INFO_V1(provision_table);
 PG_FUNCTION_INFO_V1(provision_all);
 PG_FUNCTION_INFO_V1(provision_forget);
+
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("provision.lock_timeout",
+							"Longest wait for a lock by DDL that provision runs.",
+							"A migration waiting behind a long transaction blocks every later query on its table; past this it fails with 55P03 instead, having changed nothing. Zero waits forever.",
+							&provision_lock_timeout,
+							5000, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("provision");
+#else
+	EmitWarningsOnPlaceholders("provision");
+#endif
+}
 
 /*
  * A text argument that must be neither NULL (22004) nor empty (22023).
@@ -82,7 +102,7 @@ report_schema(const char *schema, bool created)
 /*
  * Which models' tables exist now; returns how many do not.
  */
-static int
+int
 find_existing(Model **models, int nmodels, bool *exists)
 {
 	Oid			nspid = InvalidOid;
@@ -330,7 +350,8 @@ provision_define(PG_FUNCTION_ARGS)
  *
  * With a definition, declares the model first; then creates the table (and
  * its schema) unless it exists.  NULL definition: use the declared model.
- * Returns 'created' or 'exists'.
+ * Returns 'created', 'exists', or 'drifted' (with a WARNING) when the table
+ * exists but differs from the model; it never changes an existing table.
  */
 Datum
 provision_table(PG_FUNCTION_ARGS)
@@ -340,6 +361,7 @@ provision_table(PG_FUNCTION_ARGS)
 	Model	   *model;
 	bool		created;
 	int			nschemas;
+	int			ndrift;
 
 	check_writable("provision_table()");
 	registry_use_schema_of(fcinfo->flinfo->fn_oid);
@@ -350,7 +372,7 @@ provision_table(PG_FUNCTION_ARGS)
 							 required_text_arg(fcinfo, 1, "table definition"));
 	else
 	{
-		model = registry_fetch(schema, table, false);
+		model = registry_fetch(schema, table, true);
 		if (model == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -360,7 +382,22 @@ provision_table(PG_FUNCTION_ARGS)
 	}
 
 	(void) provision_run(&model, 1, true, &created, &nschemas, NULL);
-	PG_RETURN_TEXT_P(cstring_to_text(created ? "created" : "exists"));
+	if (created)
+		PG_RETURN_TEXT_P(cstring_to_text("created"));
+
+	/* it existed: does it still match its model? */
+	ndrift = model_drift_count(model);
+	if (ndrift > 0)
+	{
+		ereport(WARNING,
+				(errmsg_plural("table \"%s\" differs from its model in %d way",
+							   "table \"%s\" differs from its model in %d ways",
+							   ndrift, display_name(schema, table), ndrift),
+				 errhint("See SELECT * FROM provision_diff(%s); provision_migrate() applies the model.",
+						 quote_literal_cstr(quoted_name(schema, table)))));
+		PG_RETURN_TEXT_P(cstring_to_text("drifted"));
+	}
+	PG_RETURN_TEXT_P(cstring_to_text("exists"));
 }
 
 /*
@@ -445,19 +482,16 @@ provision_init_materialized_srf(FunctionCallInfo fcinfo)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext old;
-	TupleDesc	tupdesc;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		!(rsinfo->allowedModes & SFRM_Materialize))
+		!(rsinfo->allowedModes & SFRM_Materialize) || rsinfo->expectedDesc == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("set-valued function called in context that cannot accept a set")));
 	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
 	rsinfo->returnMode = SFRM_Materialize;
 	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
+	rsinfo->setDesc = CreateTupleDescCopy(rsinfo->expectedDesc);
 	MemoryContextSwitchTo(old);
 }
 #endif

@@ -20,6 +20,8 @@
  *	  history.c		the record of every statement run
  *	  lock.c		transaction-level locks on object names
  *	  order.c		foreign-key dependency order of models
+ *	  drift.c		comparing a model with its live table
+ *	  migrate.c		diff, plan, migrate and capture
  *
  *-------------------------------------------------------------------------
  */
@@ -113,7 +115,20 @@ typedef struct DDLStep
 	DDLPhase	phase;
 	char	   *sql;
 	const char *schema;			/* set on CREATE SCHEMA steps */
+	int			seq;			/* keeps the order of steps within a phase */
 } DDLStep;
+
+/* One difference between a model and its table (see drift.c) */
+typedef struct Change
+{
+	char	   *table;			/* quoted, qualified */
+	const char *kind;			/* table_missing, column_type, ... */
+	char	   *object;			/* the column, constraint or table */
+	char	   *declared;		/* what the model says, or NULL */
+	char	   *actual;			/* what the table has, or NULL */
+	bool		safe;			/* runs without losing or rewriting data */
+	List	   *steps;			/* DDLStep: what reconciles it */
+} Change;
 
 /* name.c */
 extern char *parse_schema_name(const char *input);
@@ -164,10 +179,17 @@ extern char *ddl_create_schema_sql(const char *schema, const char *owner);
 extern char *ddl_create_table_sql(const Model *model, const bool *inline_fkeys);
 extern char *ddl_add_foreign_key_sql(const Model *model, int fkey);
 
+/* drift.c */
+extern List *table_drift(Model **models, int m, Relation rel);
+
+/* migrate.c */
+extern int	model_drift_count(Model *model);
+
 /* history.c */
 extern void history_record(const char *table_name, const char *statement);
 
 /* provision.c */
+extern int	find_existing(Model **models, int nmodels, bool *exists);
 extern void lock_model_names(Model **models, int nmodels, const bool *exists);
 extern List *creation_plan(Model **models, int nmodels, const int *order,
 						   const bool *exists);
