@@ -202,7 +202,8 @@ compare_column(DriftContext *cx, const ColumnShape *d, const ColumnShape *a)
 							generated_text(a), to_plain);
 		if (to_plain)
 		{
-			add_step(cx, change, PHASE_ALTER_COLUMN, "ALTER COLUMN %s DROP EXPRESSION", name);
+			/* early: a generated column blocks type changes of its inputs */
+			add_step(cx, change, PHASE_DROP_CONSTRAINT, "ALTER COLUMN %s DROP EXPRESSION", name);
 			if (d->default_expr[0] != '\0')
 				add_step(cx, change, PHASE_ALTER_COLUMN, "ALTER COLUMN %s SET DEFAULT %s",
 						 name, d->default_expr);

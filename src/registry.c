@@ -4,9 +4,10 @@
  *	  The model registry: the table provision_registry in the extension's
  *	  schema, one row per declared table, and the right to change it.
  *
- * Rows are read and written through SPI in the caller's transaction, so a
- * rollback takes a declaration back with everything else.  The registry is
- * read once per call; what it holds is already normalized (see
+ * Rows are written through SPI and read straight from the table with the
+ * snapshot SQL would use, all in the caller's transaction, so a rollback
+ * takes a declaration back with everything else.  The registry is read
+ * once per call; what it holds is already normalized and analysed (see
  * definition.c), so nothing read here is parsed again.
  *
  * The right to declare or forget models is the right to write this table:
@@ -19,13 +20,18 @@
  */
 #include "provision.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #define REGISTRY_TABLE "provision_registry"
 
@@ -121,63 +127,88 @@ array_datum(Datum *elems, int count, Oid elemtype)
 										   typbyval, typalign));
 }
 
-/* the element count must match the row's other arrays */
-static Datum *
-row_array(HeapTuple tuple, TupleDesc desc, const char *column, Oid elemtype,
-		  int expected)
+/*
+ * The registry's columns that reads use, by attribute number, looked up
+ * once per read.
+ */
+typedef enum RegistryColumn
+{
+	RC_SCHEMA, RC_TABLE, RC_BODY, RC_DEFINITION, RC_FOREIGN_KEYS, RC_FK_NAMES,
+	RC_FK_SIGNATURES, RC_FK_REF_SCHEMAS, RC_FK_REF_TABLES,
+	RC_COL_NAMES, RC_COL_TYPES, RC_COL_TYPMODS, RC_COL_COLLATIONS,
+	RC_COL_NOTNULL, RC_COL_DEFAULTS, RC_COL_IDENTITY, RC_COL_GENERATED,
+	RC_COL_IDENTITY_OPTIONS, RC_COL_SERIAL, RC_CON_NAMES, RC_CON_TYPES,
+	RC_CON_DEFS, RC_CON_EXPLICIT,
+	RC_COUNT
+} RegistryColumn;
+
+static const char *const registry_column_names[RC_COUNT] = {
+	"schema_name", "table_name", "body", "definition", "foreign_keys",
+	"fk_names", "fk_signatures", "fk_ref_schemas", "fk_ref_tables",
+	"col_names", "col_types", "col_typmods", "col_collations",
+	"col_notnull", "col_defaults", "col_identity", "col_generated",
+	"col_identity_options", "col_serial", "con_names", "con_types",
+	"con_defs", "con_explicit"
+};
+
+typedef struct RegistryRow
+{
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	AttrNumber	attnums[RC_COUNT];
+} RegistryRow;
+
+static Datum
+row_value(RegistryRow *row, RegistryColumn column)
 {
 	bool		isnull;
-	int			count;
-	Datum		value = SPI_getbinval(tuple, desc, SPI_fnumber(desc, column), &isnull);
-	Datum	   *elems;
+	Datum		value = heap_getattr(row->tuple, row->attnums[column], row->desc, &isnull);
 
 	if (isnull)
-		elog(ERROR, "registry column \"%s\" is null", column);
-	elems = array_elements(value, elemtype, &count);
-	if (expected >= 0 && count != expected)
+		elog(ERROR, "registry column \"%s\" is null", registry_column_names[column]);
+	return value;
+}
+
+static char *
+row_text(RegistryRow *row, RegistryColumn column)
+{
+	return TextDatumGetCString(row_value(row, column));
+}
+
+/* the element count must match the row's other arrays */
+static Datum *
+row_array(RegistryRow *row, RegistryColumn column, Oid elemtype, int *count)
+{
+	int			n;
+	Datum	   *elems = array_elements(row_value(row, column), elemtype, &n);
+
+	if (*count >= 0 && n != *count)
 		elog(ERROR, "registry column \"%s\" has %d elements, expected %d",
-			 column, count, expected);
+			 registry_column_names[column], n, *count);
+	*count = n;
 	return elems;
 }
 
-static int
-row_array_length(HeapTuple tuple, TupleDesc desc, const char *column)
-{
-	bool		isnull;
-	Datum		value = SPI_getbinval(tuple, desc, SPI_fnumber(desc, column), &isnull);
-
-	return isnull ? 0 : ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(value)),
-									   ARR_DIMS(DatumGetArrayTypeP(value)));
-}
-
-#define MODEL_COLUMNS \
-	"schema_name, table_name, body, definition, foreign_keys, fk_names, " \
-	"fk_signatures, fk_ref_schemas, fk_ref_tables"
-#define SHAPE_COLUMNS \
-	", col_names, col_types, col_typmods, col_collations, col_notnull, " \
-	"col_defaults, col_identity, col_generated, col_identity_options, " \
-	"col_serial, con_names, con_types, con_defs, con_explicit"
-
 static void
-shape_from_row(HeapTuple tuple, TupleDesc desc, Model *model)
+shape_from_row(RegistryRow *row, Model *model)
 {
 	TableShape *shape = palloc0(sizeof(TableShape));
-	int			n = row_array_length(tuple, desc, "col_names");
-	int			c = row_array_length(tuple, desc, "con_names");
-	Datum	   *names = row_array(tuple, desc, "col_names", TEXTOID, n);
-	Datum	   *types = row_array(tuple, desc, "col_types", REGTYPEOID, n);
-	Datum	   *typmods = row_array(tuple, desc, "col_typmods", INT4OID, n);
-	Datum	   *collations = row_array(tuple, desc, "col_collations", TEXTOID, n);
-	Datum	   *notnull = row_array(tuple, desc, "col_notnull", BOOLOID, n);
-	Datum	   *defaults = row_array(tuple, desc, "col_defaults", TEXTOID, n);
-	Datum	   *identity = row_array(tuple, desc, "col_identity", TEXTOID, n);
-	Datum	   *generated = row_array(tuple, desc, "col_generated", TEXTOID, n);
-	Datum	   *idopts = row_array(tuple, desc, "col_identity_options", TEXTOID, n);
-	Datum	   *serial = row_array(tuple, desc, "col_serial", TEXTOID, n);
-	Datum	   *connames = row_array(tuple, desc, "con_names", TEXTOID, c);
-	Datum	   *contypes = row_array(tuple, desc, "con_types", TEXTOID, c);
-	Datum	   *condefs = row_array(tuple, desc, "con_defs", TEXTOID, c);
-	Datum	   *conexplicit = row_array(tuple, desc, "con_explicit", BOOLOID, c);
+	int			n = -1;
+	int			c = -1;
+	Datum	   *names = row_array(row, RC_COL_NAMES, TEXTOID, &n);
+	Datum	   *types = row_array(row, RC_COL_TYPES, REGTYPEOID, &n);
+	Datum	   *typmods = row_array(row, RC_COL_TYPMODS, INT4OID, &n);
+	Datum	   *collations = row_array(row, RC_COL_COLLATIONS, TEXTOID, &n);
+	Datum	   *notnull = row_array(row, RC_COL_NOTNULL, BOOLOID, &n);
+	Datum	   *defaults = row_array(row, RC_COL_DEFAULTS, TEXTOID, &n);
+	Datum	   *identity = row_array(row, RC_COL_IDENTITY, TEXTOID, &n);
+	Datum	   *generated = row_array(row, RC_COL_GENERATED, TEXTOID, &n);
+	Datum	   *idopts = row_array(row, RC_COL_IDENTITY_OPTIONS, TEXTOID, &n);
+	Datum	   *serial = row_array(row, RC_COL_SERIAL, TEXTOID, &n);
+	Datum	   *connames = row_array(row, RC_CON_NAMES, TEXTOID, &c);
+	Datum	   *contypes = row_array(row, RC_CON_TYPES, TEXTOID, &c);
+	Datum	   *condefs = row_array(row, RC_CON_DEFS, TEXTOID, &c);
+	Datum	   *conexplicit = row_array(row, RC_CON_EXPLICIT, BOOLOID, &c);
 	int			i;
 
 	shape->ncolumns = n;
@@ -211,28 +242,22 @@ shape_from_row(HeapTuple tuple, TupleDesc desc, Model *model)
 	model->shape = shape;
 }
 
-/*
- * Build a Model from an SPI row, allocated in the caller's context
- * (outside SPI's, which SPI_finish frees).
- */
 static Model *
-model_from_row(HeapTuple tuple, TupleDesc desc, MemoryContext target,
-			   bool with_shape)
+model_from_row(RegistryRow *row, bool with_shape)
 {
-	MemoryContext old = MemoryContextSwitchTo(target);
 	Model	   *model = palloc0(sizeof(Model));
-	int			n = row_array_length(tuple, desc, "foreign_keys");
-	Datum	   *clauses = row_array(tuple, desc, "foreign_keys", TEXTOID, n);
-	Datum	   *names = row_array(tuple, desc, "fk_names", TEXTOID, n);
-	Datum	   *signatures = row_array(tuple, desc, "fk_signatures", TEXTOID, n);
-	Datum	   *ref_schemas = row_array(tuple, desc, "fk_ref_schemas", TEXTOID, n);
-	Datum	   *ref_tables = row_array(tuple, desc, "fk_ref_tables", TEXTOID, n);
+	int			n = -1;
+	Datum	   *clauses = row_array(row, RC_FOREIGN_KEYS, TEXTOID, &n);
+	Datum	   *names = row_array(row, RC_FK_NAMES, TEXTOID, &n);
+	Datum	   *signatures = row_array(row, RC_FK_SIGNATURES, TEXTOID, &n);
+	Datum	   *ref_schemas = row_array(row, RC_FK_REF_SCHEMAS, TEXTOID, &n);
+	Datum	   *ref_tables = row_array(row, RC_FK_REF_TABLES, TEXTOID, &n);
 	int			i;
 
-	model->schema = SPI_getvalue(tuple, desc, 1);
-	model->table = SPI_getvalue(tuple, desc, 2);
-	model->body = SPI_getvalue(tuple, desc, 3);
-	model->definition = SPI_getvalue(tuple, desc, 4);
+	model->schema = pstrdup(NameStr(*DatumGetName(row_value(row, RC_SCHEMA))));
+	model->table = pstrdup(NameStr(*DatumGetName(row_value(row, RC_TABLE))));
+	model->body = row_text(row, RC_BODY);
+	model->definition = row_text(row, RC_DEFINITION);
 	model->nfkeys = n;
 	model->fkeys = palloc0(sizeof(ForeignKeyDef) * (n + 1));
 	for (i = 0; i < n; i++)
@@ -244,9 +269,93 @@ model_from_row(HeapTuple tuple, TupleDesc desc, MemoryContext target,
 		model->fkeys[i].ref_table = TextDatumGetCString(ref_tables[i]);
 	}
 	if (with_shape)
-		shape_from_row(tuple, desc, model);
-	MemoryContextSwitchTo(old);
+		shape_from_row(row, model);
 	return model;
+}
+
+static int
+model_ptr_cmp(const void *a, const void *b)
+{
+	const Model *ma = *(Model *const *) a;
+	const Model *mb = *(Model *const *) b;
+	int			c = strcmp(ma->schema, mb->schema);
+
+	return c != 0 ? c : strcmp(ma->table, mb->table);
+}
+
+/*
+ * Read models straight from the registry's heap (one model through its
+ * primary key index, or all), with the snapshot an SQL query would use.
+ * This is the read of every call, so it avoids SQL's parse, plan and
+ * tuple copies; SELECT on the registry is still required, as for SQL.
+ */
+static Model **
+registry_read(const char *schema, const char *table, bool with_shape, int *nmodels)
+{
+	Oid			relid = get_relname_relid(REGISTRY_TABLE, registry_nspid);
+	Relation	rel;
+	RegistryRow row;
+	SysScanDesc scan;
+	ScanKeyData keys[2];
+	NameData	schema_key;
+	NameData	table_key;
+	HeapTuple	tuple;
+	Model	  **models;
+	int			allocated = 16;
+	int			n = 0;
+	int			i;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "table \"%s\" of extension \"provision\" not found", REGISTRY_TABLE);
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, REGISTRY_TABLE);
+
+	rel = table_open(relid, AccessShareLock);
+	row.desc = RelationGetDescr(rel);
+	for (i = 0; i < RC_COUNT; i++)
+	{
+		row.attnums[i] = SPI_fnumber(row.desc, registry_column_names[i]);
+		if (row.attnums[i] <= 0)
+			elog(ERROR, "registry column \"%s\" not found", registry_column_names[i]);
+	}
+
+	/* see what this transaction wrote so far, as SPI would */
+	PushCopiedSnapshot(GetActiveSnapshot());
+	UpdateActiveSnapshotCommandId();
+	if (schema != NULL)
+	{
+		namestrcpy(&schema_key, schema);
+		namestrcpy(&table_key, table);
+		ScanKeyInit(&keys[0], row.attnums[RC_SCHEMA], BTEqualStrategyNumber,
+					F_NAMEEQ, NameGetDatum(&schema_key));
+		ScanKeyInit(&keys[1], row.attnums[RC_TABLE], BTEqualStrategyNumber,
+					F_NAMEEQ, NameGetDatum(&table_key));
+		scan = systable_beginscan(rel, RelationGetPrimaryKeyIndex(rel), true,
+								  GetActiveSnapshot(), 2, keys);
+	}
+	else
+		scan = systable_beginscan(rel, InvalidOid, false, GetActiveSnapshot(), 0, NULL);
+
+	models = palloc(sizeof(Model *) * allocated);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		if (n == allocated)
+		{
+			allocated *= 2;
+			models = repalloc(models, sizeof(Model *) * allocated);
+		}
+		row.tuple = tuple;
+		models[n++] = model_from_row(&row, with_shape);
+	}
+	systable_endscan(scan);
+	PopActiveSnapshot();
+	table_close(rel, AccessShareLock);
+
+	/* byte order of schema, then table: the order lock.c needs */
+	if (n > 1)
+		qsort(models, n, sizeof(Model *), model_ptr_cmp);
+	*nmodels = n;
+	return models;
 }
 
 /*
@@ -256,54 +365,19 @@ model_from_row(HeapTuple tuple, TupleDesc desc, MemoryContext target,
 Model *
 registry_fetch(const char *schema, const char *table, bool with_shape)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	Model	   *model = NULL;
-	char	   *query;
-	Oid			argtypes[2] = {TEXTOID, TEXTOID};
-	Datum		args[2];
-	int			ret;
+	int			n;
+	Model	  **models = registry_read(schema, table, with_shape, &n);
 
-	spi_connect();
-	query = psprintf("SELECT " MODEL_COLUMNS "%s FROM %s"
-					 " WHERE schema_name = $1::pg_catalog.name AND table_name = $2::pg_catalog.name",
-					 with_shape ? SHAPE_COLUMNS : "", registry_qualified_name());
-	args[0] = CStringGetTextDatum(schema);
-	args[1] = CStringGetTextDatum(table);
-	ret = SPI_execute_with_args(query, 2, argtypes, args, NULL, true, 1);
-	spi_check(ret, SPI_OK_SELECT, query);
-	if (SPI_processed > 0)
-		model = model_from_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-							   caller, with_shape);
-	SPI_finish();
-	return model;
+	return n > 0 ? models[0] : NULL;
 }
 
 /*
- * Every declared model, sorted by schema and table name (byte order, the
- * order lock.c needs).
+ * Every declared model, sorted by schema and table name in byte order.
  */
 Model **
 registry_fetch_all(int *nmodels, bool with_shape)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	Model	  **models;
-	char	   *query;
-	int			ret;
-	uint64		i;
-
-	spi_connect();
-	query = psprintf("SELECT " MODEL_COLUMNS "%s FROM %s"
-					 " ORDER BY schema_name COLLATE \"C\", table_name COLLATE \"C\"",
-					 with_shape ? SHAPE_COLUMNS : "", registry_qualified_name());
-	ret = SPI_execute(query, true, 0);
-	spi_check(ret, SPI_OK_SELECT, query);
-	models = MemoryContextAlloc(caller, sizeof(Model *) * (SPI_processed + 1));
-	for (i = 0; i < SPI_processed; i++)
-		models[i] = model_from_row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
-								   caller, with_shape);
-	*nmodels = (int) SPI_processed;
-	SPI_finish();
-	return models;
+	return registry_read(NULL, NULL, with_shape, nmodels);
 }
 
 static Datum
