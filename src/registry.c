@@ -153,20 +153,20 @@ static const char *const registry_column_names[RC_COUNT] = {
 
 typedef struct RegistryRow
 {
-	HeapTuple	tuple;
 	TupleDesc	desc;
 	AttrNumber	attnums[RC_COUNT];
+	Datum	   *values;			/* the current row, deformed once */
+	bool	   *nulls;
 } RegistryRow;
 
 static Datum
 row_value(RegistryRow *row, RegistryColumn column)
 {
-	bool		isnull;
-	Datum		value = heap_getattr(row->tuple, row->attnums[column], row->desc, &isnull);
+	int			i = row->attnums[column] - 1;
 
-	if (isnull)
+	if (row->nulls[i])
 		elog(ERROR, "registry column \"%s\" is null", registry_column_names[column]);
-	return value;
+	return row->values[i];
 }
 
 static char *
@@ -312,6 +312,8 @@ registry_read(const char *schema, const char *table, bool with_shape, int *nmode
 
 	rel = table_open(relid, AccessShareLock);
 	row.desc = RelationGetDescr(rel);
+	row.values = palloc(sizeof(Datum) * row.desc->natts);
+	row.nulls = palloc(sizeof(bool) * row.desc->natts);
 	for (i = 0; i < RC_COUNT; i++)
 	{
 		row.attnums[i] = SPI_fnumber(row.desc, registry_column_names[i]);
@@ -344,7 +346,7 @@ registry_read(const char *schema, const char *table, bool with_shape, int *nmode
 			allocated *= 2;
 			models = repalloc(models, sizeof(Model *) * allocated);
 		}
-		row.tuple = tuple;
+		heap_deform_tuple(tuple, row.desc, row.values, row.nulls);
 		models[n++] = model_from_row(&row, with_shape);
 	}
 	systable_endscan(scan);
