@@ -28,7 +28,7 @@ include $(PGXS)
 
 $(OBJS): src/provision.h src/pg_compat.h
 
-.PHONY: test demo deps
+.PHONY: test demo deps bench stress
 deps:
 	test/install-deps.sh
 
@@ -37,3 +37,9 @@ test: deps
 
 demo: deps
 	test/demo.sh
+
+bench: deps
+	bench/run.sh
+
+stress: deps
+	test/stress/run.sh
