@@ -21,6 +21,7 @@
 #include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/pg_class.h"
 #include "commands/sequence.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -52,8 +53,16 @@ history_record(const char *table_name, const char *statement)
 			 HISTORY_SEQUENCE);
 
 	rel = table_open(relid, RowExclusiveLock);
-	if (RelationGetDescr(rel)->natts != HISTORY_NATTS)
-		elog(ERROR, "table \"%s\" has an unexpected shape", HISTORY_TABLE);
+	/* a plain heap insert maintains no index and fires no trigger */
+	if (RelationGetDescr(rel)->natts != HISTORY_NATTS ||
+		rel->rd_rel->relhasindex || rel->rd_rel->relhastriggers ||
+		rel->rd_rel->relkind != RELKIND_RELATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table \"%s\" of extension \"provision\" has been altered",
+						HISTORY_TABLE),
+				 errdetail("The history table must keep the columns it was created with, and no index or trigger."),
+				 errhint("Drop what was added to it, or reinstall the extension.")));
 
 	namestrcpy(&role, GetUserNameFromId(GetUserId(), false));
 	values[0] = Int64GetDatum(nextval_internal(seqid, false));
