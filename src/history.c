@@ -27,6 +27,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/timestamp.h"
 
 #define HISTORY_TABLE		"provision_history_log"
@@ -55,7 +56,7 @@ history_record(const char *table_name, const char *statement)
 	rel = table_open(relid, RowExclusiveLock);
 	/* a plain heap insert maintains no index and fires no trigger */
 	if (RelationGetDescr(rel)->natts != HISTORY_NATTS ||
-		rel->rd_rel->relhasindex || rel->rd_rel->relhastriggers ||
+		RelationGetIndexList(rel) != NIL || rel->trigdesc != NULL ||
 		rel->rd_rel->relkind != RELKIND_RELATION)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
