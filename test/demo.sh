@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# make demo: build and install provision, start a throwaway PostgreSQL 15
+# cluster and run the seed's flow twice: examples/migration.sql creates the
+# schema and the users table, inserts john_doe and queries it; the second
+# run of the same file is a no-op.  The cluster is removed afterwards.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+sudo=()
+[ "$(id -u)" = 0 ] || sudo=(sudo)
+
+if [ "${1:-}" != --inside ]; then
+	make -s PG_CONFIG="$PG_CONFIG"
+	"${sudo[@]}" make -s PG_CONFIG="$PG_CONFIG" install
+	exec pg_virtualenv -v 15 "$0" --inside
+fi
+
+run() {
+	echo "\$ psql -v ON_ERROR_STOP=1 -f examples/migration.sql"
+	psql -X -v ON_ERROR_STOP=1 -f examples/migration.sql
+}
+
+echo "==== first deploy: the schema, the model and the table are created"
+run
+echo
+echo "==== second deploy: the same migration again, nothing to do"
+run
+echo
+echo "==== what provision ran, from provision_history"
+psql -X -c 'SELECT table_name, statement FROM provision_history ORDER BY executed_at'
