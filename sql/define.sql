@@ -101,6 +101,8 @@ SELECT provision_define('def.bad', $$ a integer, b integer, FOREIGN KEY (a, b) R
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT provision_define('def.bad', $$ a integer REFERENCES def.existing MATCH PARTIAL $$);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT provision_define('def.bad', $$ a integer REFERENCES def.existing INITIALLY DEFERRED NOT DEFERRABLE $$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT provision_define('def.bad', $$ a integer REFERENCES otherdb.def.existing $$);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT provision_define('def.bad', $$ a text COMPRESSION pglz $$);
