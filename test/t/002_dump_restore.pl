@@ -88,7 +88,7 @@ is( $node->safe_psql(
 
 is( $node->safe_psql(
 		'restored',
-		'SET client_min_messages = warning; SELECT table_name || \' \' || action FROM provision_all() ORDER BY 1 COLLATE "C"'),
+		'SET client_min_messages = warning; SELECT table_name || \' \' || action FROM provision_all() ORDER BY table_name COLLATE "C"'),
 	"\"Later\".\"Not Yet\" created\napp.orders exists\napp.users exists",
 	'provision_all() in the restored database: the rest exists, the new model is created');
 is($node->safe_psql('restored', 'SELECT count(*) FROM provision_diff()'),
