@@ -26,15 +26,21 @@
  */
 #include "provision.h"
 
+#include "access/table.h"
+#include "access/tableam.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
-#include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 typedef struct DriftContext
 {
@@ -60,14 +66,14 @@ add_change(DriftContext *cx, const char *kind, const char *object,
 	return change;
 }
 
-static void
-add_step(DriftContext *cx, Change *change, DDLPhase phase, const char *fmt,...)
-	pg_attribute_printf(4, 5);
+static DDLStep *add_step(DriftContext *cx, Change *change, DDLPhase phase,
+						 const char *fmt,...) pg_attribute_printf(4, 5);
 
-static void
+static DDLStep *
 add_step(DriftContext *cx, Change *change, DDLPhase phase, const char *fmt,...)
 {
 	StringInfoData sql;
+	DDLStep    *step;
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "ALTER TABLE %s ", cx->table);
@@ -83,7 +89,23 @@ add_step(DriftContext *cx, Change *change, DDLPhase phase, const char *fmt,...)
 			break;
 		enlargeStringInfo(&sql, needed);
 	}
-	change->steps = lappend(change->steps, make_step(cx->table, cx->model, phase, sql.data));
+	step = make_step(cx->table, cx->model, phase, sql.data);
+	change->steps = lappend(change->steps, step);
+	return step;
+}
+
+/* DROP CONSTRAINT of a live constraint; a foreign key's also locks its referenced table */
+static void
+add_drop_constraint_step(DriftContext *cx, Change *change, const ConstraintShape *live)
+{
+	DDLStep    *step = add_step(cx, change, PHASE_DROP_CONSTRAINT, "DROP CONSTRAINT %s",
+								quote_identifier(live->name));
+
+	if (live->contype == CONSTRAINT_FOREIGN)
+	{
+		step->ref_schema = live->ref_schema;
+		step->ref_table = live->ref_table;
+	}
 }
 
 /* numeric typmod: precision in the high half, scale in the low 11 bits */
@@ -128,26 +150,68 @@ is_widening(const ColumnShape *from, const ColumnShape *to)
 		(from->type == INT4OID && to->type == INT8OID);
 }
 
-/* whether column holds a NULL; unknown (true) without SELECT on the table */
+/*
+ * Whether column holds a NULL; unknown (true) without SELECT on the table,
+ * or when row-level security hides rows from the role.
+ *
+ * The table and its children are scanned directly, each lock released
+ * when its scan ends, not through an SPI query, whose locks last until the
+ * end of the transaction: a drift run would keep a lock on every table it
+ * looked at while it goes on to the next one (or, in provision_migrate(),
+ * waits for name locks), and deadlock with a migration that holds that next
+ * table and needs the first.
+ */
 static bool
 column_has_nulls(DriftContext *cx, const char *column)
 {
-	char	   *query;
-	bool		isnull;
-	bool		result;
-	int			ret;
+	Oid			relid = RelationGetRelid(cx->rel);
+	List	   *rels;
+	ListCell   *lc;
+	bool		result = false;
 
-	if (pg_class_aclcheck(RelationGetRelid(cx->rel), GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		return true;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	query = psprintf("SELECT EXISTS (SELECT FROM %s WHERE %s IS NULL)",
-					 cx->table, quote_identifier(column));
-	ret = SPI_execute(query, true, 1);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "SPI query \"%s\" failed: %s", query, SPI_result_code_string(ret));
-	result = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	SPI_finish();
+	if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+		return true;			/* rows the role may not see: unknown */
+
+	/* the table and, as SET NOT NULL, its partitions and inheritance children */
+	rels = find_all_inheritors(relid, NoLock, NULL);
+	foreach(lc, rels)
+	{
+		Oid			childid = lfirst_oid(lc);
+		char		relkind = get_rel_relkind(childid);
+		Relation	rel;
+		AttrNumber	attnum;
+		TableScanDesc scan;
+		TupleTableSlot *slot;
+
+		if (relkind == RELKIND_PARTITIONED_TABLE)
+			continue;			/* no rows of its own */
+		if (relkind != RELKIND_RELATION)
+			return true;		/* a foreign table, or dropped meanwhile: unknown */
+		rel = childid == relid ? cx->rel : try_table_open(childid, AccessShareLock);
+		if (rel == NULL)
+			return true;		/* dropped meanwhile */
+		attnum = get_attnum(childid, column);
+		if (attnum == InvalidAttrNumber)
+			result = true;
+		else
+		{
+			slot = table_slot_create(rel, NULL);
+			scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+			while (!result && table_scan_getnextslot(scan, ForwardScanDirection, slot))
+			{
+				CHECK_FOR_INTERRUPTS();
+				result = slot_attisnull(slot, attnum);
+			}
+			table_endscan(scan);
+			ExecDropSingleTupleTableSlot(slot);
+		}
+		if (rel != cx->rel)
+			table_close(rel, AccessShareLock);
+		if (result)
+			break;
+	}
 	return result;
 }
 
@@ -423,8 +487,7 @@ compare_constraint_family(DriftContext *cx, int ndecl, char **decl_names,
 			decl_matched[i] = live_matched[j] = true;
 			change = add_change(cx, "constraint_differs", live[j]->name, decl_defs[i],
 								live[j]->def, false);
-			add_step(cx, change, PHASE_DROP_CONSTRAINT, "DROP CONSTRAINT %s",
-					 quote_identifier(live[j]->name));
+			add_drop_constraint_step(cx, change, live[j]);
 			add_constraint_steps(cx, change, decl_names[i], decl_explicit[i],
 								 decl_types[i], decl_defs[i]);
 			break;
@@ -448,8 +511,7 @@ compare_constraint_family(DriftContext *cx, int ndecl, char **decl_names,
 		if (live_matched[j])
 			continue;
 		change = add_change(cx, "constraint_extra", live[j]->name, NULL, live[j]->def, false);
-		add_step(cx, change, PHASE_DROP_CONSTRAINT, "DROP CONSTRAINT %s",
-				 quote_identifier(live[j]->name));
+		add_drop_constraint_step(cx, change, live[j]);
 	}
 }
 
@@ -515,6 +577,21 @@ table_drift(Model **models, int m, Relation rel)
 {
 	DriftContext cx;
 	TableShape *actual = inspect_table(rel);
+	const TableShape *declared = models[m]->shape;
+	int			i;
+
+	/* the registry keeps type OIDs with no dependency: a type may be gone */
+	for (i = 0; i < declared->ncolumns; i++)
+	{
+		if (!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(declared->columns[i].type)))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("the type of column \"%s\" in the model of table \"%s\" no longer exists",
+							declared->columns[i].name,
+							display_name(models[m]->schema, models[m]->table)),
+					 errdetail("It was dropped after the model was declared."),
+					 errhint("Declare the model again with provision_define(), or forget it with provision_forget().")));
+	}
 
 	cx.rel = rel;
 	cx.table = quoted_name(models[m]->schema, models[m]->table);

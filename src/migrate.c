@@ -100,6 +100,7 @@ drift_run(DriftRun *run, Model **models, int nmodels)
 	for (i = 0; i < nmodels; i++)
 	{
 		Model	   *model = models[i];
+		Oid			relid;
 		Relation	rel;
 		MemoryContext old;
 		List	   *changes;
@@ -134,8 +135,24 @@ drift_run(DriftRun *run, Model **models, int nmodels)
 		 * released at once, so that 10000 tables fit in the lock table.
 		 */
 		old = MemoryContextSwitchTo(tablecxt);
-		rel = table_open(lookup_table(lookup_schema(model->schema), model->schema,
-									  model->table), AccessShareLock);
+		relid = lookup_table(lookup_schema(model->schema), model->schema, model->table);
+		rel = OidIsValid(relid) ? try_table_open(relid, AccessShareLock) : NULL;
+		if (rel == NULL ||
+			lookup_table(lookup_schema(model->schema), model->schema, model->table) != relid)
+		{
+			/*
+			 * Dropped or renamed by a session that committed since
+			 * find_existing() looked (waiting for the lock showed it): look
+			 * at every table again.
+			 */
+			if (rel != NULL)
+				table_close(rel, AccessShareLock);
+			MemoryContextSwitchTo(old);
+			catalog_search_path_pop(save_nestlevel);
+			MemoryContextDelete(tablecxt);
+			drift_run(run, models, nmodels);
+			return;
+		}
 		changes = table_drift(models, i, rel);
 		table_close(rel, AccessShareLock);
 		MemoryContextSwitchTo(old);
@@ -281,6 +298,18 @@ provision_plan(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* every step of every change of the run (unordered) */
+static List *
+change_steps(DriftRun *run)
+{
+	List	   *steps = NIL;
+	ListCell   *lc;
+
+	foreach(lc, run->changes)
+		steps = list_concat(steps, ((Change *) lfirst(lc))->steps);
+	return steps;
+}
+
 /* the models among models[] that have a change, in the same order */
 static Model **
 drifted_models(DriftRun *run, int *count)
@@ -329,6 +358,8 @@ provision_migrate(PG_FUNCTION_ARGS)
 	Model	  **drifted;
 	int			nmodels;
 	int			ndrifted;
+	List	   *steps;
+	List	   *locked;
 	List	   *executed = NIL;
 	StringInfoData unsafe;
 	int			nunsafe = 0;
@@ -344,11 +375,31 @@ provision_migrate(PG_FUNCTION_ARGS)
 	provision_init_materialized_srf(fcinfo);
 	models = selected_models(fcinfo, 0, &nmodels);
 
-	/* look, lock what will change, then look again under the locks */
+	/*
+	 * Look, lock what will change (with the tables its foreign keys
+	 * reference), then look again under the locks.  A foreign key to drop
+	 * that appeared meanwhile references a table whose name is not locked:
+	 * give up the table names, take them all again in order with that one,
+	 * and look again.
+	 */
 	drift_run(&first, models, nmodels);
 	drifted = drifted_models(&first, &ndrifted);
-	lock_model_names(drifted, ndrifted, NULL);
-	drift_run(&run, drifted, ndrifted);
+	steps = change_steps(&first);
+	lock_model_names(drifted, ndrifted, NULL, steps);
+	locked = model_table_names(drifted, ndrifted, NULL, steps);
+	for (;;)
+	{
+		List	   *needed;
+
+		drift_run(&run, drifted, ndrifted);
+		steps = list_concat(steps, change_steps(&run));
+		needed = model_table_names(drifted, ndrifted, NULL, steps);
+		if (list_length(needed) == list_length(locked))
+			break;				/* steps only grow: the same names */
+		unlock_table_names(locked);
+		lock_table_names(needed);
+		locked = needed;
+	}
 
 	initStringInfo(&unsafe);
 	foreach(lc, run.changes)
@@ -442,15 +493,16 @@ provision_capture(PG_FUNCTION_ARGS)
 	registry_check_right(ACL_INSERT);
 	registry_check_right(ACL_UPDATE);
 
+	/* try_table_open(): the table may be dropped while we wait for its lock */
 	relid = lookup_table(lookup_schema(schema), schema, table);
-	if (!OidIsValid(relid))
+	rel = OidIsValid(relid) ? try_table_open(relid, AccessShareLock) : NULL;
+	if (rel == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"%s\" does not exist", display_name(schema, table))));
 
 	/* the table as its catalogs describe it, every constraint named */
 	save_nestlevel = catalog_search_path_push();
-	rel = table_open(relid, AccessShareLock);
 	shape = inspect_table(rel);
 	table_close(rel, AccessShareLock);
 	initStringInfo(&def);

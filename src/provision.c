@@ -126,13 +126,78 @@ find_existing(Model **models, int nmodels, bool *exists)
 	return nmissing;
 }
 
+static int
+table_name_cmp(const void *a, const void *b)
+{
+	const TableName *na = a;
+	const TableName *nb = b;
+	int			c = strcmp(na->schema, nb->schema);
+
+	return c != 0 ? c : strcmp(na->table, nb->table);
+}
+
 /*
- * Lock the names provisioning models may create: every missing schema,
- * then every table, each group in name order (models[] is sorted by
- * schema, then table).  With exists[], only the missing tables.
+ * The names of the tables that provisioning or migrating models may create
+ * or change, sorted in byte order, each once: the models' own (with
+ * exists[], only the missing ones), the tables their foreign keys
+ * reference, and those of the foreign keys that steps (DDLStep, or NIL)
+ * drop.  Adding or dropping a foreign key locks the referenced table too;
+ * two runs that each held one such table lock and waited for the other's
+ * would deadlock, so their names are locked with the rest.
+ */
+List *
+model_table_names(Model **models, int nmodels, const bool *exists, List *steps)
+{
+	TableName  *names;
+	int			nnames = 0;
+	int			allocated = list_length(steps) + 1;
+	List	   *result = NIL;
+	ListCell   *lc;
+	int			i,
+				k;
+
+	for (i = 0; i < nmodels; i++)
+		allocated += 1 + models[i]->nfkeys;
+	names = palloc(sizeof(TableName) * allocated);
+	for (i = 0; i < nmodels; i++)
+	{
+		if (exists != NULL && exists[i])
+			continue;
+		names[nnames].schema = models[i]->schema;
+		names[nnames++].table = models[i]->table;
+		for (k = 0; k < models[i]->nfkeys; k++)
+		{
+			names[nnames].schema = models[i]->fkeys[k].ref_schema;
+			names[nnames++].table = models[i]->fkeys[k].ref_table;
+		}
+	}
+	foreach(lc, steps)
+	{
+		DDLStep    *step = lfirst(lc);
+
+		if (step->ref_schema == NULL)
+			continue;
+		names[nnames].schema = step->ref_schema;
+		names[nnames++].table = step->ref_table;
+	}
+
+	qsort(names, nnames, sizeof(TableName), table_name_cmp);
+	for (i = 0; i < nnames; i++)
+	{
+		if (i == 0 || table_name_cmp(&names[i - 1], &names[i]) != 0)
+			result = lappend(result, &names[i]);
+	}
+	return result;
+}
+
+/*
+ * Lock the names provisioning or migrating models may create or change:
+ * every missing schema, then the tables of model_table_names(), each group
+ * in name order (models[] is sorted by schema, then table): one fixed order,
+ * so runs wait for each other instead of deadlocking.
  */
 void
-lock_model_names(Model **models, int nmodels, const bool *exists)
+lock_model_names(Model **models, int nmodels, const bool *exists, List *steps)
 {
 	int			i;
 
@@ -142,11 +207,7 @@ lock_model_names(Model **models, int nmodels, const bool *exists)
 			!OidIsValid(lookup_schema(models[i]->schema)))
 			lock_schema_name(models[i]->schema);
 	}
-	for (i = 0; i < nmodels; i++)
-	{
-		if (exists == NULL || !exists[i])
-			lock_table_name(models[i]->schema, models[i]->table);
-	}
+	lock_table_names(model_table_names(models, nmodels, exists, steps));
 }
 
 /*
@@ -246,7 +307,7 @@ provision_run(Model **models, int nmodels, bool notices, bool *created,
 	if (find_existing(models, nmodels, exists) > 0)
 	{
 		/* lock what may be created, then look again: others may have made it */
-		lock_model_names(models, nmodels, exists);
+		lock_model_names(models, nmodels, exists, NIL);
 		(void) find_existing(models, nmodels, exists);
 	}
 

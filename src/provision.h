@@ -116,7 +116,17 @@ typedef struct DDLStep
 	char	   *sql;
 	const char *schema;			/* set on CREATE SCHEMA steps */
 	int			seq;			/* keeps the order of steps within a phase */
+	/* set on dropping a foreign key: the table it references (locked too) */
+	const char *ref_schema;
+	const char *ref_table;
 } DDLStep;
+
+/* A table's name, for the name locks of provision.c and lock.c */
+typedef struct TableName
+{
+	const char *schema;
+	const char *table;
+} TableName;
 
 /* One difference between a model and its table (see drift.c) */
 typedef struct Change
@@ -190,7 +200,10 @@ extern void history_record(const char *table_name, const char *statement);
 
 /* provision.c */
 extern int	find_existing(Model **models, int nmodels, bool *exists);
-extern void lock_model_names(Model **models, int nmodels, const bool *exists);
+extern List *model_table_names(Model **models, int nmodels, const bool *exists,
+							   List *steps);
+extern void lock_model_names(Model **models, int nmodels, const bool *exists,
+							 List *steps);
 extern List *creation_plan(Model **models, int nmodels, const int *order,
 						   const bool *exists);
 extern int *provision_run(Model **models, int nmodels, bool notices,
@@ -199,6 +212,8 @@ extern int *provision_run(Model **models, int nmodels, bool notices,
 /* lock.c */
 extern void lock_schema_name(const char *schema);
 extern void lock_table_name(const char *schema, const char *table);
+extern void lock_table_names(List *names);
+extern void unlock_table_names(List *names);
 
 /* order.c */
 extern int	model_index(Model **models, int nmodels, const char *schema,
