@@ -516,9 +516,9 @@ compare_constraint_family(DriftContext *cx, int ndecl, char **decl_names,
 }
 
 static void
-compare_constraints(DriftContext *cx, const Model *model, const TableShape *actual)
+compare_constraints(DriftContext *cx, const Model *model, const TableShape *declared,
+					const TableShape *actual)
 {
-	const TableShape *declared = model->shape;
 	int			n = Max(Max(declared->nconstraints, model->nfkeys), 1);
 	char	  **names = palloc(sizeof(char *) * n);
 	bool	   *explicit_names = palloc(sizeof(bool) * n);
@@ -577,7 +577,7 @@ table_drift(Model **models, int m, Relation rel)
 {
 	DriftContext cx;
 	TableShape *actual = inspect_table(rel);
-	const TableShape *declared = models[m]->shape;
+	const TableShape *declared = model_shape(models[m]);
 	int			i;
 
 	/* the registry keeps type OIDs with no dependency: a type may be gone */
@@ -597,7 +597,7 @@ table_drift(Model **models, int m, Relation rel)
 	cx.table = quoted_name(models[m]->schema, models[m]->table);
 	cx.model = m;
 	cx.changes = NIL;
-	compare_columns(&cx, models[m]->shape, actual);
-	compare_constraints(&cx, models[m], actual);
+	compare_columns(&cx, declared, actual);
+	compare_constraints(&cx, models[m], declared, actual);
 	return cx.changes;
 }

@@ -100,6 +100,7 @@ drift_run(DriftRun *run, Model **models, int nmodels)
 	for (i = 0; i < nmodels; i++)
 	{
 		Model	   *model = models[i];
+		Oid			nspid;
 		Oid			relid;
 		Relation	rel;
 		MemoryContext old;
@@ -135,10 +136,12 @@ drift_run(DriftRun *run, Model **models, int nmodels)
 		 * released at once, so that 10000 tables fit in the lock table.
 		 */
 		old = MemoryContextSwitchTo(tablecxt);
-		relid = lookup_table(lookup_schema(model->schema), model->schema, model->table);
+		nspid = lookup_schema(model->schema);
+		relid = lookup_table(nspid, model->schema, model->table);
 		rel = OidIsValid(relid) ? try_table_open(relid, AccessShareLock) : NULL;
-		if (rel == NULL ||
-			lookup_table(lookup_schema(model->schema), model->schema, model->table) != relid)
+		/* the lock made the relcache entry current: is it still that name? */
+		if (rel == NULL || RelationGetNamespace(rel) != nspid ||
+			strcmp(RelationGetRelationName(rel), model->table) != 0)
 		{
 			/*
 			 * Dropped or renamed by a session that committed since

@@ -87,8 +87,10 @@ typedef struct Model
 	int			nfkeys;
 	ForeignKeyDef *fkeys;
 	char	   *definition;		/* body and foreign keys: what users read */
-	TableShape *shape;			/* declared columns and non-FK constraints;
-								 * NULL unless read for drift detection */
+	TableShape *shape;			/* declared columns and non-FK constraints, when
+								 * defined in this call; else see model_shape() */
+	struct RegistryTuple *stored;	/* the registry row it was read from, kept
+									 * when read for drift detection */
 } Model;
 
 /*
@@ -162,6 +164,7 @@ extern void registry_check_right(AclMode mode);
 extern Model *registry_fetch(const char *schema, const char *table,
 							 bool with_shape);
 extern Model **registry_fetch_all(int *nmodels, bool with_shape);
+extern TableShape *model_shape(const Model *model);
 extern void registry_store(const Model *model);
 extern bool registry_delete(const char *schema, const char *table);
 

@@ -159,6 +159,18 @@ typedef struct RegistryRow
 	bool	   *nulls;
 } RegistryRow;
 
+/*
+ * A registry row kept for decoding the declared shape later: drift
+ * detection decodes each model's shape just before comparing its table,
+ * in the memory it resets per table, so that reading 10000 models does not
+ * hold 10000 decoded shapes at once.
+ */
+struct RegistryTuple
+{
+	HeapTuple	tuple;
+	const RegistryRow *layout;	/* desc and attnums, shared by one read */
+};
+
 static Datum
 row_value(RegistryRow *row, RegistryColumn column)
 {
@@ -189,8 +201,8 @@ row_array(RegistryRow *row, RegistryColumn column, Oid elemtype, int *count)
 	return elems;
 }
 
-static void
-shape_from_row(RegistryRow *row, Model *model)
+static TableShape *
+shape_from_row(RegistryRow *row)
 {
 	TableShape *shape = palloc0(sizeof(TableShape));
 	int			n = -1;
@@ -239,11 +251,33 @@ shape_from_row(RegistryRow *row, Model *model)
 		con->def = TextDatumGetCString(condefs[i]);
 		con->explicit_name = DatumGetBool(conexplicit[i]);
 	}
-	model->shape = shape;
+	return shape;
+}
+
+/*
+ * The declared shape of model: as defined in this call, or decoded from its
+ * registry row into CurrentMemoryContext (not kept: callers decode once
+ * per comparison).  The model must have been read with_shape.
+ */
+TableShape *
+model_shape(const Model *model)
+{
+	RegistryRow row;
+
+	if (model->shape != NULL)
+		return model->shape;
+	if (model->stored == NULL)
+		elog(ERROR, "model of \"%s.%s\" was read without its shape",
+			 model->schema, model->table);
+	row = *model->stored->layout;
+	row.values = palloc(sizeof(Datum) * row.desc->natts);
+	row.nulls = palloc(sizeof(bool) * row.desc->natts);
+	heap_deform_tuple(model->stored->tuple, row.desc, row.values, row.nulls);
+	return shape_from_row(&row);
 }
 
 static Model *
-model_from_row(RegistryRow *row, bool with_shape)
+model_from_row(RegistryRow *row, HeapTuple tuple, const RegistryRow *layout)
 {
 	Model	   *model = palloc0(sizeof(Model));
 	int			n = -1;
@@ -268,8 +302,12 @@ model_from_row(RegistryRow *row, bool with_shape)
 		model->fkeys[i].ref_schema = TextDatumGetCString(ref_schemas[i]);
 		model->fkeys[i].ref_table = TextDatumGetCString(ref_tables[i]);
 	}
-	if (with_shape)
-		shape_from_row(row, model);
+	if (layout != NULL)
+	{
+		model->stored = palloc(sizeof(struct RegistryTuple));
+		model->stored->tuple = heap_copytuple(tuple);
+		model->stored->layout = layout;
+	}
 	return model;
 }
 
@@ -300,6 +338,7 @@ registry_read(const char *schema, const char *table, bool with_shape, int *nmode
 	NameData	schema_key;
 	NameData	table_key;
 	HeapTuple	tuple;
+	RegistryRow *layout = NULL;
 	Model	  **models;
 	int			allocated = 16;
 	int			n = 0;
@@ -319,6 +358,14 @@ registry_read(const char *schema, const char *table, bool with_shape, int *nmode
 		row.attnums[i] = SPI_fnumber(row.desc, registry_column_names[i]);
 		if (row.attnums[i] <= 0)
 			elog(ERROR, "registry column \"%s\" not found", registry_column_names[i]);
+	}
+
+	if (with_shape)
+	{
+		/* what model_shape() needs to deform the kept rows later */
+		layout = palloc(sizeof(RegistryRow));
+		*layout = row;
+		layout->desc = CreateTupleDescCopy(row.desc);
 	}
 
 	/* see what this transaction wrote so far, as SPI would */
@@ -347,7 +394,7 @@ registry_read(const char *schema, const char *table, bool with_shape, int *nmode
 			models = repalloc(models, sizeof(Model *) * allocated);
 		}
 		heap_deform_tuple(tuple, row.desc, row.values, row.nulls);
-		models[n++] = model_from_row(&row, with_shape);
+		models[n++] = model_from_row(&row, tuple, layout);
 	}
 	systable_endscan(scan);
 	PopActiveSnapshot();
