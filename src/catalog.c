@@ -21,6 +21,7 @@
 #include "nodes/makefuncs.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 /*
  * The schema CREATE TABLE would use for an unqualified name: the first
@@ -70,16 +71,23 @@ lookup_schema(const char *schema)
 Oid
 lookup_table(Oid nspid, const char *schema, const char *table)
 {
+	HeapTuple	tuple;
+	Form_pg_class form;
 	Oid			relid;
 	char		relkind;
 
 	if (!OidIsValid(nspid))
 		return InvalidOid;
-	relid = get_relname_relid(table, nspid);
-	if (!OidIsValid(relid))
-		return InvalidOid;
 
-	relkind = get_rel_relkind(relid);
+	/* one lookup by name gives the OID and the kind: no second one by OID */
+	tuple = SearchSysCache2(RELNAMENSP, PointerGetDatum(table), ObjectIdGetDatum(nspid));
+	if (!HeapTupleIsValid(tuple))
+		return InvalidOid;
+	form = (Form_pg_class) GETSTRUCT(tuple);
+	relid = form->oid;
+	relkind = form->relkind;
+	ReleaseSysCache(tuple);
+
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),

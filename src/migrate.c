@@ -58,7 +58,7 @@ selected_models(FunctionCallInfo fcinfo, int argno, int *nmodels)
 	char	   *name;
 
 	if (PG_ARGISNULL(argno))
-		return registry_fetch_all(nmodels, true);
+		return registry_fetch_all(nmodels, MODEL_SHAPE);
 
 	name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
 	if (name[0] == '\0')
@@ -68,7 +68,7 @@ selected_models(FunctionCallInfo fcinfo, int argno, int *nmodels)
 				 errhint("Pass NULL to work on every declared model.")));
 	parse_table_name(name, &schema, &table);
 	models = palloc(sizeof(Model *));
-	models[0] = registry_fetch(schema, table, true);
+	models[0] = registry_fetch(schema, table, MODEL_SHAPE);
 	if (models[0] == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),

@@ -433,7 +433,7 @@ provision_table(PG_FUNCTION_ARGS)
 							 required_text_arg(fcinfo, 1, "table definition"));
 	else
 	{
-		model = registry_fetch(schema, table, true);
+		model = registry_fetch(schema, table, MODEL_SHAPE);
 		if (model == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -483,9 +483,25 @@ provision_all(PG_FUNCTION_ARGS)
 	registry_use_schema_of(fcinfo->flinfo->fn_oid);
 	provision_init_materialized_srf(fcinfo);
 
-	models = registry_fetch_all(&nmodels, false);
+	/*
+	 * Names and references are all the no-op path needs; read definitions
+	 * only when something is missing.
+	 */
+	models = registry_fetch_all(&nmodels, MODEL_NAMES);
 	created = palloc(sizeof(bool) * (nmodels + 1));
-	order = provision_run(models, nmodels, false, created, &nschemas, NULL);
+	if (find_existing(models, nmodels, created) == 0)
+	{
+		/* every table exists (created[] holds true for each): nothing to do */
+		memset(created, 0, sizeof(bool) * nmodels);
+		order = model_dependency_order(models, nmodels);
+		nschemas = 0;
+	}
+	else
+	{
+		models = registry_fetch_all(&nmodels, MODEL_DEFINITION);
+		created = repalloc(created, sizeof(bool) * (nmodels + 1));
+		order = provision_run(models, nmodels, false, created, &nschemas, NULL);
+	}
 
 	for (i = 0; i < nmodels; i++)
 	{

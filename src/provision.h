@@ -161,9 +161,21 @@ extern void check_writable(const char *funcname);
 extern void registry_use_schema_of(Oid funcoid);
 extern Oid	registry_namespace(void);
 extern void registry_check_right(AclMode mode);
-extern Model *registry_fetch(const char *schema, const char *table,
-							 bool with_shape);
-extern Model **registry_fetch_all(int *nmodels, bool with_shape);
+/*
+ * How much of a model a registry read decodes: names and the tables its
+ * foreign keys reference (enough to order models and see that their
+ * tables exist), also its definition text (to create a table), or also its
+ * declared shape (to compare it with its table; see model_shape()).
+ */
+typedef enum ModelRead
+{
+	MODEL_NAMES,
+	MODEL_DEFINITION,
+	MODEL_SHAPE
+} ModelRead;
+
+extern Model *registry_fetch(const char *schema, const char *table, ModelRead read);
+extern Model **registry_fetch_all(int *nmodels, ModelRead read);
 extern TableShape *model_shape(const Model *model);
 extern void registry_store(const Model *model);
 extern bool registry_delete(const char *schema, const char *table);

@@ -187,12 +187,39 @@ row_text(RegistryRow *row, RegistryColumn column)
 	return TextDatumGetCString(row_value(row, column));
 }
 
+/*
+ * Whether a registry array has no element, read in place: most models have
+ * no foreign key, and detoasting and deconstructing their empty arrays on
+ * every read is most of the read's memory.
+ */
+static bool
+array_is_empty(Datum array)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(array);
+	int32		ndim;
+
+	if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
+		return false;
+	/* ArrayType after its length word: ndim first, maybe unaligned */
+	memcpy(&ndim, VARDATA_ANY(v), sizeof(int32));
+	return ndim == 0;
+}
+
 /* the element count must match the row's other arrays */
 static Datum *
 row_array(RegistryRow *row, RegistryColumn column, Oid elemtype, int *count)
 {
 	int			n;
-	Datum	   *elems = array_elements(row_value(row, column), elemtype, &n);
+	Datum		array = row_value(row, column);
+	Datum	   *elems;
+
+	if (array_is_empty(array))
+	{
+		n = 0;
+		elems = NULL;
+	}
+	else
+		elems = array_elements(array, elemtype, &n);
 
 	if (*count >= 0 && n != *count)
 		elog(ERROR, "registry column \"%s\" has %d elements, expected %d",
@@ -257,7 +284,7 @@ shape_from_row(RegistryRow *row)
 /*
  * The declared shape of model: as defined in this call, or decoded from its
  * registry row into CurrentMemoryContext (not kept: callers decode once
- * per comparison).  The model must have been read with_shape.
+ * per comparison).  The model must have been read with MODEL_SHAPE.
  */
 TableShape *
 model_shape(const Model *model)
@@ -277,32 +304,40 @@ model_shape(const Model *model)
 }
 
 static Model *
-model_from_row(RegistryRow *row, HeapTuple tuple, const RegistryRow *layout)
+model_from_row(RegistryRow *row, ModelRead read, HeapTuple tuple, const RegistryRow *layout)
 {
 	Model	   *model = palloc0(sizeof(Model));
 	int			n = -1;
-	Datum	   *clauses = row_array(row, RC_FOREIGN_KEYS, TEXTOID, &n);
-	Datum	   *names = row_array(row, RC_FK_NAMES, TEXTOID, &n);
-	Datum	   *signatures = row_array(row, RC_FK_SIGNATURES, TEXTOID, &n);
 	Datum	   *ref_schemas = row_array(row, RC_FK_REF_SCHEMAS, TEXTOID, &n);
 	Datum	   *ref_tables = row_array(row, RC_FK_REF_TABLES, TEXTOID, &n);
+	Datum	   *clauses = NULL;
+	Datum	   *names = NULL;
+	Datum	   *signatures = NULL;
 	int			i;
 
 	model->schema = pstrdup(NameStr(*DatumGetName(row_value(row, RC_SCHEMA))));
 	model->table = pstrdup(NameStr(*DatumGetName(row_value(row, RC_TABLE))));
-	model->body = row_text(row, RC_BODY);
-	model->definition = row_text(row, RC_DEFINITION);
+	if (read >= MODEL_DEFINITION)
+	{
+		clauses = row_array(row, RC_FOREIGN_KEYS, TEXTOID, &n);
+		names = row_array(row, RC_FK_NAMES, TEXTOID, &n);
+		signatures = row_array(row, RC_FK_SIGNATURES, TEXTOID, &n);
+		model->body = row_text(row, RC_BODY);
+		model->definition = row_text(row, RC_DEFINITION);
+	}
 	model->nfkeys = n;
 	model->fkeys = palloc0(sizeof(ForeignKeyDef) * (n + 1));
 	for (i = 0; i < n; i++)
 	{
+		model->fkeys[i].ref_schema = TextDatumGetCString(ref_schemas[i]);
+		model->fkeys[i].ref_table = TextDatumGetCString(ref_tables[i]);
+		if (read < MODEL_DEFINITION)
+			continue;
 		model->fkeys[i].clause = TextDatumGetCString(clauses[i]);
 		model->fkeys[i].name = TextDatumGetCString(names[i]);
 		model->fkeys[i].signature = TextDatumGetCString(signatures[i]);
-		model->fkeys[i].ref_schema = TextDatumGetCString(ref_schemas[i]);
-		model->fkeys[i].ref_table = TextDatumGetCString(ref_tables[i]);
 	}
-	if (layout != NULL)
+	if (read == MODEL_SHAPE)
 	{
 		model->stored = palloc(sizeof(struct RegistryTuple));
 		model->stored->tuple = heap_copytuple(tuple);
@@ -328,7 +363,7 @@ model_ptr_cmp(const void *a, const void *b)
  * tuple copies; SELECT on the registry is still required, as for SQL.
  */
 static Model **
-registry_read(const char *schema, const char *table, bool with_shape, int *nmodels)
+registry_read(const char *schema, const char *table, ModelRead read, int *nmodels)
 {
 	Oid			relid = get_relname_relid(REGISTRY_TABLE, registry_nspid);
 	Relation	rel;
@@ -339,6 +374,7 @@ registry_read(const char *schema, const char *table, bool with_shape, int *nmode
 	NameData	table_key;
 	HeapTuple	tuple;
 	RegistryRow *layout = NULL;
+	TupleDesc	deform_desc;
 	Model	  **models;
 	int			allocated = 16;
 	int			n = 0;
@@ -360,7 +396,24 @@ registry_read(const char *schema, const char *table, bool with_shape, int *nmode
 			elog(ERROR, "registry column \"%s\" not found", registry_column_names[i]);
 	}
 
-	if (with_shape)
+	/*
+	 * Names and references stand at the start of a row: deform only up to
+	 * them, rather than walk every array of the declared shape.
+	 */
+	deform_desc = row.desc;
+	if (read == MODEL_NAMES)
+	{
+		static const RegistryColumn name_columns[] = {
+			RC_SCHEMA, RC_TABLE, RC_FK_REF_SCHEMAS, RC_FK_REF_TABLES
+		};
+
+		deform_desc = CreateTupleDescCopy(row.desc);
+		deform_desc->natts = 0;
+		for (i = 0; i < (int) lengthof(name_columns); i++)
+			deform_desc->natts = Max(deform_desc->natts, row.attnums[name_columns[i]]);
+	}
+
+	if (read == MODEL_SHAPE)
 	{
 		/* what model_shape() needs to deform the kept rows later */
 		layout = palloc(sizeof(RegistryRow));
@@ -393,8 +446,8 @@ registry_read(const char *schema, const char *table, bool with_shape, int *nmode
 			allocated *= 2;
 			models = repalloc(models, sizeof(Model *) * allocated);
 		}
-		heap_deform_tuple(tuple, row.desc, row.values, row.nulls);
-		models[n++] = model_from_row(&row, tuple, layout);
+		heap_deform_tuple(tuple, deform_desc, row.values, row.nulls);
+		models[n++] = model_from_row(&row, read, tuple, layout);
 	}
 	systable_endscan(scan);
 	PopActiveSnapshot();
@@ -408,14 +461,14 @@ registry_read(const char *schema, const char *table, bool with_shape, int *nmode
 }
 
 /*
- * The model of schema.table, or NULL when none is declared.  with_shape
- * also reads the declared shape, which only drift detection needs.
+ * The model of schema.table, or NULL when none is declared, decoded as far
+ * as read asks.
  */
 Model *
-registry_fetch(const char *schema, const char *table, bool with_shape)
+registry_fetch(const char *schema, const char *table, ModelRead read)
 {
 	int			n;
-	Model	  **models = registry_read(schema, table, with_shape, &n);
+	Model	  **models = registry_read(schema, table, read, &n);
 
 	return n > 0 ? models[0] : NULL;
 }
@@ -424,9 +477,9 @@ registry_fetch(const char *schema, const char *table, bool with_shape)
  * Every declared model, sorted by schema and table name in byte order.
  */
 Model **
-registry_fetch_all(int *nmodels, bool with_shape)
+registry_fetch_all(int *nmodels, ModelRead read)
 {
-	return registry_read(NULL, NULL, with_shape, nmodels);
+	return registry_read(NULL, NULL, read, nmodels);
 }
 
 static Datum
