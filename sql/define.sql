@@ -101,6 +101,13 @@ SELECT provision_define('def.bad', $$ a integer, b integer, FOREIGN KEY (a, b) R
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT provision_define('def.bad', $$ a integer REFERENCES def.existing MATCH PARTIAL $$);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- provision's own tables and views are not models
+SELECT provision_define('public.provision_registry', 'id int');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT provision_define('public.provision_history', 'id int');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT provision_capture('public.provision_history_log');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT provision_define('def.bad', $$ a integer REFERENCES def.existing INITIALLY DEFERRED NOT DEFERRABLE $$);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT provision_define('def.bad', $$ a integer REFERENCES otherdb.def.existing $$);

@@ -23,7 +23,10 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -494,6 +497,29 @@ text_datum_of_char(char c)
  * Declare or replace the model of model->schema.model->table, with its
  * shape.
  */
+/*
+ * provision's own tables and views are not models: migrating them would
+ * change the registry or the history under the extension's feet.
+ */
+static void
+reject_extension_relation(const Model *model)
+{
+	Oid			nspid = lookup_schema(model->schema);
+	Oid			relid;
+
+	if (!OidIsValid(nspid))
+		return;
+	relid = get_relname_relid(model->table, nspid);
+	if (OidIsValid(relid) &&
+		getExtensionOfObject(RelationRelationId, relid) == get_extension_oid("provision", false))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("relation \"%s\" belongs to extension \"provision\"",
+						display_name(model->schema, model->table)),
+				 errdetail("The extension's registry and history are not models."),
+				 errhint("Declare a model under another name.")));
+}
+
 void
 registry_store(const Model *model)
 {
@@ -520,6 +546,7 @@ registry_store(const Model *model)
 	int			nparams;
 	int			ret;
 
+	reject_extension_relation(model);
 	for (k = 0; k < 14; k++)
 		e[k] = palloc(sizeof(Datum) * (Max(Max(nf, nc), nk) + 1));
 	for (i = 0; i < nf; i++)
