@@ -21,14 +21,31 @@
  * A caller that finds it needs one more name gives up the table names it
  * took and takes them all again, in order.
  *
+ * The name lock orders provision's callers only.  A plain CREATE of the
+ * same name in another session takes no such lock, and its catalog rows
+ * stay invisible to the catalog cache until it commits.  So, before
+ * creating, provision also looks for such rows with a dirty snapshot and
+ * waits for the transaction that wrote them, then checks again: the plain
+ * creator's commit turns into "exists", its rollback into "created".
+ *
  *-------------------------------------------------------------------------
  */
 #include "provision.h"
 
+#include "access/genam.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "storage/lock.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/inval.h"
+#include "utils/snapmgr.h"
 
 #define PROVISION_LOCK_SCHEMA	0x5001
 #define PROVISION_LOCK_TABLE	0x5002
@@ -102,4 +119,74 @@ unlock_table_names(List *names)
 		name_tag(&tag, PROVISION_LOCK_TABLE, name->schema, name->table);
 		(void) LockRelease(&tag, ExclusiveLock, false);
 	}
+}
+
+/*
+ * Whether a transaction other than ours has inserted a row with this key
+ * into catalog through index and not yet ended; if so, wait until it has,
+ * then accept invalidation messages and return true.  keys[0] is a name.
+ */
+static bool
+wait_for_uncommitted_row(Oid catalog, Oid index, ScanKeyData *keys, int nkeys)
+{
+	SnapshotData dirty;
+	Relation	rel;
+	SysScanDesc scan;
+	TransactionId xwait = InvalidTransactionId;
+
+	InitDirtySnapshot(dirty);
+	rel = table_open(catalog, AccessShareLock);
+	scan = systable_beginscan(rel, index, true, &dirty, nkeys, keys);
+	/* the dirty snapshot reports an in-progress inserter in its xmin */
+	if (HeapTupleIsValid(systable_getnext(scan)) && TransactionIdIsValid(dirty.xmin))
+		xwait = dirty.xmin;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	if (!TransactionIdIsValid(xwait))
+		return false;
+	XactLockTableWait(xwait, NULL, NULL, XLTW_None);
+	AcceptInvalidationMessages();
+	return true;
+}
+
+/*
+ * Wait for an uncommitted CREATE SCHEMA of this name in another session;
+ * true if there was one (check again).
+ */
+bool
+wait_for_uncommitted_schema(const char *schema)
+{
+	NameData	name;
+	ScanKeyData key;
+
+	namestrcpy(&name, schema);
+	ScanKeyInit(&key, Anum_pg_namespace_nspname, BTEqualStrategyNumber,
+				F_NAMEEQ, NameGetDatum(&name));
+	return wait_for_uncommitted_row(NamespaceRelationId, NamespaceNameIndexId, &key, 1);
+}
+
+/*
+ * Wait for an uncommitted CREATE of a relation of this name in another
+ * session: its row type comes first, then its pg_class row; true if there
+ * was one (check again).
+ */
+bool
+wait_for_uncommitted_relation(Oid nspid, const char *table)
+{
+	NameData	name;
+	ScanKeyData keys[2];
+
+	namestrcpy(&name, table);
+	ScanKeyInit(&keys[0], Anum_pg_type_typname, BTEqualStrategyNumber,
+				F_NAMEEQ, NameGetDatum(&name));
+	ScanKeyInit(&keys[1], Anum_pg_type_typnamespace, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(nspid));
+	if (wait_for_uncommitted_row(TypeRelationId, TypeNameNspIndexId, keys, 2))
+		return true;
+	ScanKeyInit(&keys[0], Anum_pg_class_relname, BTEqualStrategyNumber,
+				F_NAMEEQ, NameGetDatum(&name));
+	ScanKeyInit(&keys[1], Anum_pg_class_relnamespace, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(nspid));
+	return wait_for_uncommitted_row(RelationRelationId, ClassNameNspIndexId, keys, 2);
 }

@@ -82,8 +82,11 @@ provision_one_schema(const char *schema, const char *owner)
 	if (OidIsValid(lookup_schema(schema)))
 		return false;
 	lock_schema_name(schema);
-	if (OidIsValid(lookup_schema(schema)))
-		return false;
+	do
+	{
+		if (OidIsValid(lookup_schema(schema)))
+			return false;
+	} while (wait_for_uncommitted_schema(schema));
 	run_ddl(quote_identifier(schema), ddl_create_schema_sql(schema, owner), NULL);
 	return true;
 }
@@ -124,6 +127,34 @@ find_existing(Model **models, int nmodels, bool *exists)
 			nmissing++;
 	}
 	return nmissing;
+}
+
+/*
+ * Wait for any other transaction still creating, without provision, a
+ * missing schema or table of models; true if one was waited for (look
+ * again).
+ */
+static bool
+wait_for_uncommitted_creators(Model **models, int nmodels, const bool *exists)
+{
+	int			i;
+
+	for (i = 0; i < nmodels; i++)
+	{
+		Oid			nspid;
+
+		if (exists[i])
+			continue;
+		nspid = lookup_schema(models[i]->schema);
+		if (!OidIsValid(nspid))
+		{
+			if (wait_for_uncommitted_schema(models[i]->schema))
+				return true;
+		}
+		else if (wait_for_uncommitted_relation(nspid, models[i]->table))
+			return true;
+	}
+	return false;
 }
 
 static int
@@ -306,9 +337,15 @@ provision_run(Model **models, int nmodels, bool notices, bool *created,
 
 	if (find_existing(models, nmodels, exists) > 0)
 	{
-		/* lock what may be created, then look again: others may have made it */
+		/*
+		 * Lock what may be created, then look again: others may have made
+		 * it, or be making it without provision (wait for them).
+		 */
 		lock_model_names(models, nmodels, exists, NIL);
-		(void) find_existing(models, nmodels, exists);
+		do
+		{
+			(void) find_existing(models, nmodels, exists);
+		} while (wait_for_uncommitted_creators(models, nmodels, exists));
 	}
 
 	steps = creation_plan(models, nmodels, order, exists);

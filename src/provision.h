@@ -229,6 +229,8 @@ extern void lock_schema_name(const char *schema);
 extern void lock_table_name(const char *schema, const char *table);
 extern void lock_table_names(List *names);
 extern void unlock_table_names(List *names);
+extern bool wait_for_uncommitted_schema(const char *schema);
+extern bool wait_for_uncommitted_relation(Oid nspid, const char *table);
 
 /* order.c */
 extern int	model_index(Model **models, int nmodels, const char *schema,
