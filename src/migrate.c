@@ -79,8 +79,13 @@ selected_models(FunctionCallInfo fcinfo, int argno, int *nmodels)
 	return models;
 }
 
-static void
-drift_run(DriftRun *run, Model **models, int nmodels)
+/*
+ * One pass of drift_run(); false when a table was dropped or renamed by a
+ * session that committed since find_existing() looked (waiting for the
+ * table's lock showed it), and the pass must start over.
+ */
+static bool
+drift_pass(DriftRun *run, Model **models, int nmodels)
 {
 	bool	   *exists = palloc(sizeof(bool) * (nmodels + 1));
 	int		   *order = model_dependency_order(models, nmodels);
@@ -143,18 +148,12 @@ drift_run(DriftRun *run, Model **models, int nmodels)
 		if (rel == NULL || RelationGetNamespace(rel) != nspid ||
 			strcmp(RelationGetRelationName(rel), model->table) != 0)
 		{
-			/*
-			 * Dropped or renamed by a session that committed since
-			 * find_existing() looked (waiting for the lock showed it): look
-			 * at every table again.
-			 */
 			if (rel != NULL)
 				table_close(rel, AccessShareLock);
 			MemoryContextSwitchTo(old);
 			catalog_search_path_pop(save_nestlevel);
 			MemoryContextDelete(tablecxt);
-			drift_run(run, models, nmodels);
-			return;
+			return false;
 		}
 		changes = table_drift(models, i, rel);
 		table_close(rel, AccessShareLock);
@@ -169,6 +168,14 @@ drift_run(DriftRun *run, Model **models, int nmodels)
 		}
 	}
 	catalog_search_path_pop(save_nestlevel);
+	return true;
+}
+
+static void
+drift_run(DriftRun *run, Model **models, int nmodels)
+{
+	while (!drift_pass(run, models, nmodels))
+		;						/* look at every table again */
 }
 
 static int

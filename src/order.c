@@ -14,16 +14,10 @@
  */
 #include "provision.h"
 
-typedef struct NameKey
-{
-	const char *schema;
-	const char *table;
-} NameKey;
-
 static int
 model_key_cmp(const void *key, const void *elem)
 {
-	const NameKey *k = key;
+	const TableName *k = key;
 	const Model *m = *(Model *const *) elem;
 	int			c = strcmp(k->schema, m->schema);
 
@@ -37,7 +31,7 @@ model_key_cmp(const void *key, const void *elem)
 int
 model_index(Model **models, int nmodels, const char *schema, const char *table)
 {
-	NameKey		key = {schema, table};
+	TableName	key = {schema, table};
 	Model	  **found;
 
 	if (nmodels == 0)

@@ -510,6 +510,7 @@ provision_all(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Model	  **models;
 	int			nmodels;
+	bool	   *exists;
 	bool	   *created;
 	int		   *order;
 	int			ncreated = 0;
@@ -525,18 +526,18 @@ provision_all(PG_FUNCTION_ARGS)
 	 * only when something is missing.
 	 */
 	models = registry_fetch_all(&nmodels, MODEL_NAMES);
-	created = palloc(sizeof(bool) * (nmodels + 1));
-	if (find_existing(models, nmodels, created) == 0)
+	exists = palloc(sizeof(bool) * (nmodels + 1));
+	if (find_existing(models, nmodels, exists) == 0)
 	{
-		/* every table exists (created[] holds true for each): nothing to do */
-		memset(created, 0, sizeof(bool) * nmodels);
+		/* every table exists: nothing to create */
+		created = palloc0(sizeof(bool) * (nmodels + 1));
 		order = model_dependency_order(models, nmodels);
 		nschemas = 0;
 	}
 	else
 	{
 		models = registry_fetch_all(&nmodels, MODEL_DEFINITION);
-		created = repalloc(created, sizeof(bool) * (nmodels + 1));
+		created = palloc(sizeof(bool) * (nmodels + 1));
 		order = provision_run(models, nmodels, false, created, &nschemas, NULL);
 	}
 
