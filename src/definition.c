@@ -163,7 +163,7 @@ collect_facts(CreateStmt *stmt, DefinitionFacts *facts)
 			Constraint *last_fk = NULL;
 			ListCell   *cc;
 
-			if (provision_column_has_storage(col) || col->compression != NULL ||
+			if (provision_column_has_storage(col) || provision_column_has_compression(col) ||
 				col->fdwoptions != NIL)
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -260,9 +260,7 @@ render_foreign_key(DefinitionFacts *facts, Constraint *con, ForeignKeyDef *fk)
 	}
 	reject_temporary_schema(fk->ref_schema);
 
-#if PG_VERSION_NUM >= 150000
-	del_set_columns = con->fk_del_set_cols;
-#endif
+	del_set_columns = provision_fk_del_set_cols(con);
 	fk->signature = fk_signature(con->fk_attrs, fk->ref_schema, fk->ref_table,
 								 con->pk_attrs, con->fk_matchtype,
 								 con->fk_upd_action, con->fk_del_action,
@@ -281,9 +279,7 @@ check_foreign_key_columns(Oid relid, Constraint *con)
 	List	   *columns = list_copy(con->fk_attrs);
 	ListCell   *lc;
 
-#if PG_VERSION_NUM >= 150000
-	columns = list_concat(columns, con->fk_del_set_cols);
-#endif
+	columns = list_concat(columns, provision_fk_del_set_cols(con));
 	foreach(lc, columns)
 	{
 		const char *colname = strVal(lfirst(lc));

@@ -315,15 +315,12 @@ inspect_foreign_key(Relation conrel, HeapTuple tuple, ConstraintShape *con)
 						   heap_getattr(tuple, Anum_pg_constraint_conkey, desc, &isnull));
 	ref_columns = attnum_names(form->confrelid,
 							   heap_getattr(tuple, Anum_pg_constraint_confkey, desc, &isnull));
-#if PG_VERSION_NUM >= 150000
 	{
-		Datum		setcols = heap_getattr(tuple, Anum_pg_constraint_confdelsetcols,
-										   desc, &isnull);
+		Datum		setcols = provision_confdelsetcols(tuple, desc, &isnull);
 
 		if (!isnull)
 			del_set_columns = attnum_names(form->conrelid, setcols);
 	}
-#endif
 	con->ref_schema = get_namespace_name(get_rel_namespace(form->confrelid));
 	con->ref_table = get_rel_name(form->confrelid);
 	con->def = fk_signature(columns, con->ref_schema, con->ref_table, ref_columns,

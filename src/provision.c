@@ -46,11 +46,7 @@ _PG_init(void)
 							5000, 0, INT_MAX,
 							PGC_USERSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
-#if PG_VERSION_NUM >= 150000
-	MarkGUCPrefixReserved("provision");
-#else
-	EmitWarningsOnPlaceholders("provision");
-#endif
+	provision_reserve_guc_prefix("provision");
 }
 
 /*

@@ -435,7 +435,7 @@ registry_read(const char *schema, const char *table, ModelRead read, int *nmodel
 					F_NAMEEQ, NameGetDatum(&schema_key));
 		ScanKeyInit(&keys[1], row.attnums[RC_TABLE], BTEqualStrategyNumber,
 					F_NAMEEQ, NameGetDatum(&table_key));
-		scan = systable_beginscan(rel, RelationGetPrimaryKeyIndex(rel), true,
+		scan = systable_beginscan(rel, provision_primary_key_index(rel), true,
 								  GetActiveSnapshot(), 2, keys);
 	}
 	else
