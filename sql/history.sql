@@ -5,7 +5,7 @@ SELECT count(*) AS rows_before FROM provision_history \gset
 SELECT provision_table('hist.users', $$ id integer PRIMARY KEY, name text $$);
 SELECT provision_define('hist.users', $$ id integer PRIMARY KEY, name text, email text $$);
 SELECT * FROM provision_migrate('hist.users');
-SELECT executed_by, table_name, statement FROM provision_history WHERE id > 0 ORDER BY id DESC LIMIT 3;
+SELECT executed_by = current_user AS by_me, table_name, statement FROM provision_history WHERE id > 0 ORDER BY id DESC LIMIT 3;
 SELECT count(*) - :rows_before AS new_rows, bool_and(executed_at <= now() + interval '1 minute') AS sane_times
   FROM provision_history;
 

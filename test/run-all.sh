@@ -2,15 +2,28 @@
 # Build and install provision, then run every fast suite against throwaway
 # clusters: pg_regress (sql/, expected/), isolation specs (specs/), pgTAP
 # (test/pgtap/*.sql, through pg_prove, each file in a database of its own)
-# and TAP tests (test/t/*.pl, each starting its own clusters).  Every suite
-# runs even when an earlier one failed.  The last line counts every test of
-# every suite: "N passed, N failed".  Exit status 0 only if nothing failed
-# and something ran.
+# and TAP tests (test/t/*.pl, each starting its own clusters), plus the check
+# of META.json (test/meta-check.pl).  Every suite runs even when an earlier
+# one failed.  The last line counts every test of every suite:
+# "N passed, N failed".  Exit status 0 only if nothing failed and something
+# ran.
+#
+#   PG_MAJOR=17 test/run-all.sh      # PostgreSQL 17 (default 15)
+#   test/run-all.sh --installed      # build nothing: test the extension as
+#                                    # installed (make matrix: the .deb)
+#
+# The build treats warnings as errors (COPT=-Werror).
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+export PG_MAJOR=${PG_MAJOR:-15}
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}
+installed=
+if [ "${1:-}" = --installed ]; then
+	installed=1
+	shift
+fi
 sudo=()
 [ "$(id -u)" = 0 ] || sudo=(sudo)
 
@@ -32,12 +45,14 @@ count_suite() {
 	summary+=("$(printf '%-12s %4d passed, %d failed' "$name" "$p" "$f")")
 }
 
-# pg_regress (PostgreSQL 15 format): "test name ... ok" / "... FAILED"
+# pg_regress, both formats: up to 15 "test name ... ok" / "... FAILED",
+# from 16 on TAP-like "ok 1 - name" / "not ok 1 - name" ("+" for tests of a
+# parallel group)
 count_regress() {
 	local log=$1 status=$2 name=$3
 	count_suite "$name" "$status" \
-		"$(grep -cE '\.\.\. ok' "$log")" \
-		"$(grep -cE '\.\.\. (FAILED|failed)' "$log")"
+		"$(grep -cE '\.\.\. ok|^ok [0-9]+ +[-+] ' "$log")" \
+		"$(grep -cE '\.\.\. (FAILED|failed)|^not ok [0-9]+ +[-+] ' "$log")"
 }
 
 # TAP streams (pg_prove -v, prove -v): "ok N" / "not ok N"
@@ -48,25 +63,51 @@ count_tap() {
 		"$(grep -cE '^(\S+ \.+ )?not ok [0-9]+' "$log")"
 }
 
-echo "==== build and install"
-if ! make -s PG_CONFIG="$PG_CONFIG" || ! "${sudo[@]}" make -s PG_CONFIG="$PG_CONFIG" install; then
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-
 if [ -z "${PROVISION_TEST_CLUSTER:-}" ]; then
+	if [ -z "$installed" ]; then
+		echo "==== build (COPT=-Werror) and install, PostgreSQL $PG_MAJOR"
+		if ! make -s PG_CONFIG="$PG_CONFIG" COPT=-Werror ||
+			! "${sudo[@]}" make -s PG_CONFIG="$PG_CONFIG" install; then
+			echo "0 passed, 1 failed"
+			exit 1
+		fi
+	else
+		# the extension as installed, from a tree where nothing was built
+		lib=$("$PG_CONFIG" --pkglibdir)/provision.so
+		control=$("$PG_CONFIG" --sharedir)/extension/provision.control
+		echo "==== the installed extension, PostgreSQL $PG_MAJOR"
+		for f in "$lib" "$control"; do
+			owner=$(dpkg -S "$f" 2>/dev/null | cut -d: -f1)
+			echo "$f${owner:+ (package $owner)}"
+			[ -e "$f" ] || { echo "run-all: $f is not installed"; echo "0 passed, 1 failed"; exit 1; }
+		done
+		if ls src/*.o ./*.so >/dev/null 2>&1; then
+			echo "run-all: --installed wants a tree where nothing was built"
+			echo "0 passed, 1 failed"
+			exit 1
+		fi
+	fi
+
+	echo "==== META.json (test/meta-check.pl)"
+	perl test/meta-check.pl 2>&1 | tee "$logdir/meta.log"
+	count_tap "$logdir/meta.log" "${PIPESTATUS[0]}" meta
+
 	# The suites needing one server run inside one throwaway cluster;
 	# pg_virtualenv sets PGHOST, PGPORT, PGUSER and PGPASSWORD for them.
-	echo "==== throwaway cluster (pg_virtualenv)"
+	echo "==== throwaway cluster (pg_virtualenv -v $PG_MAJOR)"
 	PROVISION_TEST_CLUSTER=1 PROVISION_TEST_LOGDIR=$logdir \
-		pg_virtualenv -v 15 "$0" --inside
+		pg_virtualenv -v "$PG_MAJOR" "$0" --inside
 	rc=$?
 	if [ ! -f "$logdir/counts" ]; then
 		echo "run-all: the cluster could not be started (pg_virtualenv exit $rc)"
 		count_suite cluster 1 0 1
 	else
 		# shellcheck source=/dev/null
+		inner_summary=() inner_passed=0 inner_failed=0
 		. "$logdir/counts"
+		passed=$((passed + inner_passed))
+		failed=$((failed + inner_failed))
+		summary+=("${inner_summary[@]}")
 	fi
 
 	echo "==== TAP tests (test/t)"
@@ -89,12 +130,12 @@ fi
 logdir=$PROVISION_TEST_LOGDIR
 
 echo "==== pg_regress (sql/)"
-make -s PG_CONFIG="$PG_CONFIG" installcheck ISOLATION= 2>&1 | tee "$logdir/regress.log"
+make -s PG_CONFIG="$PG_CONFIG" installcheck ISOLATION= TAP_TESTS= 2>&1 | tee "$logdir/regress.log"
 count_regress "$logdir/regress.log" "${PIPESTATUS[0]}" regress
 [ -f regression.diffs ] && cat regression.diffs
 
 echo "==== isolation (specs/)"
-make -s PG_CONFIG="$PG_CONFIG" installcheck REGRESS= 2>&1 | tee "$logdir/isolation.log"
+make -s PG_CONFIG="$PG_CONFIG" installcheck REGRESS= TAP_TESTS= 2>&1 | tee "$logdir/isolation.log"
 count_regress "$logdir/isolation.log" "${PIPESTATUS[0]}" isolation
 [ -f results_isolation/regression.diffs ] && cat results_isolation/regression.diffs
 
@@ -116,7 +157,7 @@ count_tap "$logdir/pgtap.log" "$pgtap_status" pgtap
 
 # hand the counts back to the outer run
 {
-	printf 'passed=%d\nfailed=%d\nsummary=(' "$passed" "$failed"
+	printf 'inner_passed=%d\ninner_failed=%d\ninner_summary=(' "$passed" "$failed"
 	printf '%q ' "${summary[@]}"
 	printf ')\n'
 } > "$logdir/counts"

@@ -1,37 +1,40 @@
 #!/usr/bin/env bash
-# Run the TAP tests in test/t/*.pl (or the ones named as arguments) with
-# prove, against the provision extension as installed (make install first).
+# Run the TAP tests in test/t/*.pl (or the ones named as arguments) the way
+# PGXS runs them, `make installcheck` with TAP_TESTS (prove_installcheck),
+# against the provision extension as installed (make install first), for
+# PostgreSQL $PG_MAJOR (default 15).
 #
 #   test/run-tap.sh                    # every test/t/*.pl
 #   test/run-tap.sh test/t/001_replication.pl
+#   PG_MAJOR=17 test/run-tap.sh
 #
-# What it sets up, so that nothing else has to:
-#   PATH        /usr/lib/postgresql/15/bin first (initdb, pg_ctl, postgres, ...)
-#   PERL5LIB    PGXS's src/test/perl (PostgreSQL::Test::Cluster and ::Utils)
-#   PG_REGRESS  PGXS's pg_regress (Cluster->init calls it with --config-auth)
-#   TESTDIR     a fresh temporary directory: tmp_check/ (clusters, logs)
-#               goes there, never into the work tree
-#   PG_TEST_PORT_DIR  /tmp/provision-tap-portlock, shared by concurrent runs
-# initdb refuses to run as root, so as root the tests run as the postgres
-# user (runuser), from copies of the test files in a directory it owns: the
-# work tree need not be readable by postgres.  As any other user they run
-# as that user.
+# PGXS's prove_installcheck sets PATH (the server's bindir first), the Perl
+# library path (PostgreSQL::Test::Cluster and ::Utils) and PG_REGRESS.  The
+# tests run from a copy of the Makefile and test/t in a fresh temporary
+# directory, so tmp_check/ (clusters, logs) never goes into the work tree,
+# and PG_TEST_PORT_DIR=/tmp/provision-tap-portlock is shared by concurrent
+# runs.  initdb refuses to run as root, so as root the tests run as the
+# postgres user (runuser) from a directory it owns: the work tree need not
+# be readable by postgres.  As any other user they run as that user.
 #
-# Prints prove's output; exits with prove's status.  On failure the node
+# Prints prove's output; exits with make's status.  On failure the node
 # logs and regress_log_* files are printed too (and the directory is kept
 # when PG_TEST_NOCLEAN is set, or on failure).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
-pgxs=$(dirname "$("$pgbin/pg_config" --pgxs)")/..   # .../lib/pgxs/src
+repo=$(cd "$here/.." && pwd)
+major=${PG_MAJOR:-15}
+pgbin=${PGBIN:-/usr/lib/postgresql/$major/bin}
+pg_config=$pgbin/pg_config
+pgxs=$(dirname "$("$pg_config" --pgxs)")/..   # .../lib/pgxs/src
 pgxs=$(cd "$pgxs" && pwd)
-perl_lib=$pgxs/test/perl
-pg_regress=$pgxs/test/regress/pg_regress
 
-for f in "$perl_lib/PostgreSQL/Test/Cluster.pm" "$pg_regress"; do
-	[ -e "$f" ] || { echo "run-tap.sh: $f missing (postgresql-server-dev-15)" >&2; exit 2; }
+for f in "$pgxs/test/perl/PostgreSQL/Test/Cluster.pm" "$pgxs/test/regress/pg_regress"; do
+	[ -e "$f" ] || { echo "run-tap.sh: $f missing (postgresql-server-dev-$major)" >&2; exit 2; }
 done
+grep -qE '^enable_tap_tests[[:space:]]*=[[:space:]]*yes' "$pgxs/Makefile.global" ||
+	{ echo "run-tap.sh: this PostgreSQL was built without --enable-tap-tests" >&2; exit 2; }
 perl -MIPC::Run -e1 2>/dev/null ||
 	{ echo "run-tap.sh: Perl module IPC::Run missing (libipc-run-perl)" >&2; exit 2; }
 command -v prove >/dev/null || { echo "run-tap.sh: prove missing (perl)" >&2; exit 2; }
@@ -48,9 +51,12 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 testdir=$(mktemp -d /tmp/provision-tap.XXXXXX)
-mkdir "$testdir/t"
+mkdir -p "$testdir/test/t"
+cp "$repo/Makefile" "$repo/provision.control" "$testdir/"
+names=()
 for t in "${tests[@]}"; do
-	cp "$t" "$testdir/t/"
+	cp "$t" "$testdir/test/t/"
+	names+=("test/t/$(basename "$t")")
 done
 # one port-lock directory for every run on this machine, so that runs at
 # the same time do not pick the same port
@@ -64,13 +70,9 @@ fi
 status=0
 (
 	cd "$testdir"
-	"${run_as[@]}" env \
-		PATH="$pgbin:$PATH" \
-		PERL5LIB="$perl_lib${PERL5LIB:+:$PERL5LIB}" \
-		PG_REGRESS="$pg_regress" \
-		TESTDIR="$testdir" \
-		PG_TEST_PORT_DIR="$portdir" \
-		prove -v --timer t/*.pl
+	"${run_as[@]}" env PG_TEST_PORT_DIR="$portdir" \
+		make -s installcheck REGRESS= ISOLATION= PG_CONFIG="$pg_config" \
+		PROVE_TESTS="${names[*]}" PROVE_FLAGS="-v --timer"
 ) || status=$?
 
 if [ "$status" != 0 ]; then

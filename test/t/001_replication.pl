@@ -7,8 +7,10 @@
 # doing any work.  Drift made by hand on the primary must show up in
 # provision_diff() on the standby once it has caught up.
 #
-# Run it with test/run-tap.sh, which sets PATH, PERL5LIB, PG_REGRESS and
-# TESTDIR and, as root, runs prove as the postgres user (initdb refuses root).
+# Run it with `make installcheck` (PGXS's TAP_TESTS sets PATH, the Perl
+# library path, PG_REGRESS and TESTDIR), or with test/run-tap.sh, which does
+# that from a temporary directory and, as root, as the postgres user
+# (initdb refuses root).
 # The extension must be installed (make install) beforehand.
 
 use strict;

@@ -6,7 +6,7 @@
 # after the restored ones.  Types the models use (an enum, a domain in
 # another schema) are restored before the models that name them.
 #
-# Run it with test/run-tap.sh (make install first).
+# Run it with `make installcheck` or test/run-tap.sh (make install first).
 
 use strict;
 use warnings;
