@@ -94,7 +94,8 @@ UNION ALL
 (SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'cap.wide'::regclass
  EXCEPT
  SELECT conname, contype, def FROM cap.before_constraints);
-SELECT count(*) AS constraints FROM pg_constraint WHERE conrelid = 'cap.wide'::regclass;
+-- (NOT NULL constraints left out: rows of pg_constraint from 18 on, column properties before)
+SELECT count(*) AS constraints FROM pg_constraint WHERE conrelid = 'cap.wide'::regclass AND contype <> 'n';
 
 -- a plain table, captured and round-tripped
 CREATE TABLE cap.users (id integer PRIMARY KEY, username varchar(50) NOT NULL, password text);

@@ -112,8 +112,6 @@ SELECT provision_define('def.bad', $$ a integer REFERENCES def.existing INITIALL
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT provision_define('def.bad', $$ a integer REFERENCES otherdb.def.existing $$);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT provision_define('def.bad', $$ a text COMPRESSION pglz $$);
-\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT count(*) = :models_before AS nothing_registered FROM provision_models;
 SELECT count(*) AS relations_in_def FROM pg_class WHERE relnamespace = 'def'::regnamespace;
 SELECT to_regclass('def.evil') IS NULL AS no_evil, to_regclass('def.existing') IS NOT NULL AS existing_kept;

@@ -20,14 +20,15 @@ SELECT * FROM provision_migrate();
 SELECT executed_by = current_user AS by_me, table_name, statement FROM provision_history;
 
 -- every object of the extension is a member of it (from 17 on, the row
--- types of its tables and views are members too: left out of this list,
--- compared below like every other member)
+-- types of its tables and views and their array types are members too:
+-- left out of this list, compared below like every other member)
 SELECT pg_describe_object(classid, objid, objsubid) AS member
   FROM pg_depend d
  WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
    AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'provision')
    AND NOT (classid = 'pg_type'::regclass AND
-            EXISTS (SELECT FROM pg_type t WHERE t.oid = d.objid AND t.typrelid <> 0))
+            EXISTS (SELECT FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem
+                     WHERE t.oid = d.objid AND (t.typrelid <> 0 OR e.typrelid <> 0)))
  ORDER BY 1;
 DROP SCHEMA up CASCADE;
 
