@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# make demo: build and install provision, start a throwaway PostgreSQL 15
-# cluster and run the seed's flow twice: examples/migration.sql creates the
-# schema and the users table, inserts john_doe and queries it; the second
-# run of the same file is a no-op.  The cluster is removed afterwards.
+# make demo: build and install provision, start a throwaway PostgreSQL
+# $PG_MAJOR (default 15) cluster and run the seed's flow twice:
+# examples/migration.sql creates the schema and the users table, inserts
+# john_doe and queries it; the second run of the same file is a no-op.  The
+# cluster is removed afterwards.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+export PG_MAJOR=${PG_MAJOR:-15}
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}
 sudo=()
 [ "$(id -u)" = 0 ] || sudo=(sudo)
 
 if [ "${1:-}" != --inside ]; then
 	make -s PG_CONFIG="$PG_CONFIG"
 	"${sudo[@]}" make -s PG_CONFIG="$PG_CONFIG" install
-	exec pg_virtualenv -v 15 "$0" --inside
+	exec pg_virtualenv -v "$PG_MAJOR" "$0" --inside
 fi
 
 run() {

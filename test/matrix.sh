@@ -15,8 +15,10 @@
 #      -b` in a clean copy of the tree gives postgresql-NN-provision, which is
 #      installed with dpkg;
 #   3. the same suites from another clean copy against the installed package
-#      (test/run-all.sh --installed: nothing built, the extension's files
-#      must belong to the package).
+#      (debian/tests/installcheck, the autopkgtest, which runs
+#      test/run-all.sh --installed: nothing built, the extension's files must
+#      belong to the package), then a plain `make installcheck` as the
+#      postgres user in a pg_virtualenv cluster, as a user would run it.
 # Prints one line per version and last "N passed, N failed" over all; the
 # logs stay in the directory printed at the start.
 #
@@ -87,10 +89,16 @@ if [ "${1:-}" = --inside ]; then
 		tail -n 20 /build/deb.log
 	deb=$(dpkg-query -W -f='${Package} ${Version}' "postgresql-$v-provision" 2>/dev/null)
 
-	echo "==== every suite against the installed package ($deb)"
+	echo "==== every suite against the installed package ($deb): debian/tests/installcheck"
 	rm -rf /build/check && cp -a /build/src /build/check
-	(cd /build/check && PG_MAJOR=$v test/run-all.sh --installed) 2>&1 | tee /build/package.log
+	(cd /build/check && debian/tests/installcheck) 2>&1 | tee /build/package.log
 	add package /build/package.log
+
+	echo "==== plain make installcheck (PGXS: regression, isolation, TAP), as postgres, against the package"
+	rm -rf /tmp/installcheck && cp -a /build/src /tmp/installcheck && chown -R postgres: /tmp/installcheck
+	check "make installcheck" runuser -u postgres -- pg_virtualenv -v "$v" \
+		make -C /tmp/installcheck installcheck PG_CONFIG="$pg_config" >/build/installcheck.log 2>&1 ||
+		tail -n 60 /build/installcheck.log
 	dpkg --purge "postgresql-$v-provision" >/dev/null 2>&1
 
 	echo "matrix-inside: ${deb:-no package}; ${parts[*]}"
