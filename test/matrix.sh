@@ -26,7 +26,8 @@
 # (PROVISION_MATRIX_MIRROR, default http://deb.debian.org/debian) and cached
 # in ${PROVISION_MATRIX_CACHE:-/var/cache/provision-matrix}, one directory
 # per release; a chroot is rebuilt when its recipe (the functions below
-# that make it, its package list or test/build-isolation.sh) changes.  Each
+# that make it, its package list or test/build-isolation.sh) changes, or
+# when PROVISION_MATRIX_REBUILD is set (to pick up newer packages).  Each
 # holds the server, its headers, pgTAP, pg_prove, IPC::Run and what
 # dpkg-buildpackage needs; for 13 also pg_isolation_regress and
 # isolationtester, built from bullseye's postgresql-13 source package
@@ -74,6 +75,9 @@ if [ "${1:-}" = --inside ]; then
 		fi
 	}
 
+	# what an interrupted run may have left installed
+	dpkg --purge "postgresql-$v-provision" >/dev/null 2>&1 || true
+
 	echo "==== make test PG_MAJOR=$v (from the tree)"
 	rm -rf /build/tree && cp -a /build/src /build/tree
 	(cd /build/tree && make test PG_MAJOR="$v") 2>&1 | tee /build/tree.log
@@ -108,7 +112,7 @@ if [ "${1:-}" = --inside ]; then
 fi
 
 if [ "$(id -u)" != 0 ]; then
-	exec sudo --preserve-env=PROVISION_MATRIX_CACHE,PROVISION_MATRIX_MIRROR "$0" "$@"
+	exec sudo --preserve-env=PROVISION_MATRIX_CACHE,PROVISION_MATRIX_MIRROR,PROVISION_MATRIX_REBUILD "$0" "$@"
 fi
 
 cache=${PROVISION_MATRIX_CACHE:-/var/cache/provision-matrix}
@@ -233,7 +237,8 @@ for v in "${versions[@]}"; do
 	recipe=$(recipe_of "$v" "$suite")
 	chroot_note=cached
 	t0=$(date +%s)
-	if [ ! -d "$root" ] || [ "$(cat "$root.recipe" 2>/dev/null)" != "$recipe" ]; then
+	if [ ! -d "$root" ] || [ "$(cat "$root.recipe" 2>/dev/null)" != "$recipe" ] ||
+		[ -n "${PROVISION_MATRIX_REBUILD:-}" ]; then
 		echo "==== PostgreSQL $v: building the $suite chroot"
 		rm -rf "$root" "$root.new" "$root.recipe"
 		if build_chroot "$v" "$suite" "$root.new" >"$logdir/chroot-$suite.log" 2>&1; then
