@@ -185,17 +185,23 @@ recipe_of() {
 # ---------------------------------------------------------------- running inside
 # in_chroot DIR CMD...: CMD inside DIR, with /proc and a tmpfs on /dev/shm,
 # in mount and network namespaces of its own (loopback only), with a clean
-# environment
+# environment.  The mounts are private to that namespace; where / is not a
+# mount point (a chroot, some containers) its propagation cannot be changed,
+# and they are unmounted when CMD ends instead.
 in_chroot() {
-	unshare --mount --net --fork --propagation private -- bash -c '
-		set -e
+	local propagation=private
+	unshare --mount --propagation private true 2>/dev/null || propagation=unchanged
+	unshare --mount --net --fork --propagation "$propagation" -- bash -c '
 		root=$1
 		shift
-		ip link set lo up
-		mount -t proc proc "$root/proc"
-		mount -t tmpfs -o mode=1777,size=2g shm "$root/dev/shm"
-		exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb DEBIAN_FRONTEND=noninteractive \
+		ip link set lo up || exit 1
+		mount -t proc proc "$root/proc" || exit 1
+		mount -t tmpfs -o mode=1777,size=2g shm "$root/dev/shm" || { umount "$root/proc"; exit 1; }
+		chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb DEBIAN_FRONTEND=noninteractive \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
+		rc=$?
+		umount "$root/dev/shm" "$root/proc"
+		exit $rc
 	' in_chroot "$@"
 }
 
