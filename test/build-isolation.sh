@@ -28,7 +28,10 @@ fi
 cd "$(find . -mindepth 1 -maxdepth 1 -type d -name "postgresql-$major-*" | head -n 1)"
 ./configure -q --without-readline --without-zlib --without-icu >configure.log 2>&1 ||
 	{ tail -n 30 configure.log >&2; exit 1; }
-make -s -j"$(nproc)" -C src/test/isolation >make.log 2>&1 ||
+# the generated headers first: a parallel make of the subdirectory alone
+# races its own submakes for them
+{ make -s -C src/backend generated-headers &&
+	make -s -j"$(nproc)" -C src/test/isolation; } >make.log 2>&1 ||
 	{ tail -n 30 make.log >&2; exit 1; }
 mkdir -p "$dest"
 install -m 755 src/test/isolation/pg_isolation_regress src/test/isolation/isolationtester "$dest/"

@@ -26,7 +26,7 @@
 # (PROVISION_MATRIX_MIRROR, default http://deb.debian.org/debian) and cached
 # in ${PROVISION_MATRIX_CACHE:-/var/cache/provision-matrix}, one directory
 # per release; a chroot is rebuilt when its recipe (the functions below
-# that make it, its package list or test/build-isolation.sh) changes, or
+# that make it, its package list, for 13 test/build-isolation.sh) changes, or
 # when PROVISION_MATRIX_REBUILD is set (to pick up newer packages).  Each
 # holds the server, its headers, pgTAP, pg_prove, IPC::Run and what
 # dpkg-buildpackage needs; for 13 also pg_isolation_regress and
@@ -178,7 +178,7 @@ recipe_of() {
 		echo "$1 $2 $mirror"
 		declare -f build_chroot packages_of
 		packages_of "$1"
-		cat "$here/build-isolation.sh"
+		[ "$1" -ge 14 ] || cat "$here/build-isolation.sh"
 	} | sha256sum | cut -d' ' -f1
 }
 
