@@ -3,10 +3,10 @@
 
 EXTENSION    = provision
 MODULE_big   = provision
-OBJS         = src/provision.o src/name.o src/registry.o src/definition.o src/history.o \
-               src/drift.o src/migrate.o \
-               src/catalog.o src/inspect.o src/ddl.o src/lock.o src/order.o
-DATA         = provision--1.0.sql provision--1.0--1.1.sql
+OBJS         = src/provision.o src/migrate.o src/engine.o src/drift.o src/tablediff.o \
+               src/registry.o src/definition.o src/trial.o src/inspect.o src/ddl.o \
+               src/trust.o src/history.o src/catalog.o src/name.o src/lock.o src/order.o
+DATA         = provision--1.0.sql provision--1.0--1.1.sql provision--1.1--1.2.sql
 PGFILEDESC   = "provision - declared, race-free table provisioning"
 
 REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
@@ -26,7 +26,7 @@ EXTRA_CLEAN  = results results_isolation test/tmp
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(OBJS): src/provision.h src/pg_compat.h
+$(OBJS): $(wildcard src/*.h)
 
 .PHONY: test demo deps bench stress
 deps:

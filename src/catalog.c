@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * catalog.c
- *	  Existence checks through the catalog caches, and the guard against
- *	  writing where nothing may be written.
+ *	  Existence checks through the catalog caches, the guard against
+ *	  writing where nothing may be written, and the search path that
+ *	  deparsing and DDL run under.
  *
  * Existence is asked of the syscache (get_namespace_oid, get_relname_relid),
  * never of pg_class or information_schema through SQL: the cache answers
@@ -12,7 +13,9 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "provision.h"
+#include "catalog.h"
+
+#include "name.h"
 
 #include "access/xlog.h"
 #include "access/xact.h"
@@ -22,40 +25,6 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
-
-/*
- * The schema CREATE TABLE would use for an unqualified name: the first
- * existing schema of search_path (3F000 if there is none).
- */
-char *
-creation_schema_name(void)
-{
-	RangeVar   *rv = makeRangeVar(NULL, "", -1);
-	Oid			nspid = RangeVarGetCreationNamespace(rv);
-
-	if (isTempNamespace(nspid))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot declare or provision temporary tables"),
-				 errdetail("The first schema of search_path is the temporary schema."),
-				 errhint("Qualify the table name with its schema.")));
-	return get_namespace_name(nspid);
-}
-
-/*
- * Models are permanent tables; pg_temp would make them session-local.
- */
-void
-reject_temporary_schema(const char *schema)
-{
-	if (strcmp(schema, "pg_temp") == 0 ||
-		strncmp(schema, "pg_temp_", 8) == 0 ||
-		strncmp(schema, "pg_toast_temp_", 14) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot declare or provision temporary tables"),
-				 errdetail("Schema \"%s\" is a temporary schema.", schema)));
-}
 
 Oid
 lookup_schema(const char *schema)

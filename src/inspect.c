@@ -11,7 +11,9 @@
  * code: types as (type OID, typmod), defaults and check expressions as the
  * server's deparser prints them, constraints as pg_get_constraintdef()
  * prints them, foreign keys as a signature built from pg_constraint's own
- * fields.  Equal tables give equal shapes whatever text declared them,
+ * fields.  Types are kept as format_type prints them with their typmod
+ * (integer, character varying(50), app.mood), which names each type once
+ * and survives a dump and restore, unlike an OID.  Equal tables give equal shapes whatever text declared them,
  * which is what makes comparison semantic rather than textual.
  *
  * Callers run this under catalog_search_path_push(), so that every name
@@ -19,7 +21,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "provision.h"
+#include "inspect.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -43,29 +45,60 @@
  * A serial column is an integer NOT NULL column whose default is nextval()
  * of a sequence owned by that very column.
  */
-static const char *
-serial_type(Relation rel, Form_pg_attribute att, Node *defexpr)
+/*
+ * A constant, or a function call whose arguments are constants, maybe
+ * under implicit casts: such a default deparses to text that parses back
+ * to the same expression.
+ */
+static bool
+is_simple_expression(Node *expr)
+{
+	ListCell   *lc;
+
+	expr = strip_implicit_coercions(expr);
+	if (IsA(expr, Const))
+		return true;
+	if (!IsA(expr, FuncExpr) || ((FuncExpr *) expr)->funcformat != COERCE_EXPLICIT_CALL)
+		return false;
+	foreach(lc, ((FuncExpr *) expr)->args)
+	{
+		if (!IsA(strip_implicit_coercions(lfirst(lc)), Const))
+			return false;
+	}
+	return true;
+}
+
+/* the sequence of a nextval('seq') default, or InvalidOid */
+static Oid
+nextval_sequence(Node *defexpr)
 {
 	FuncExpr   *func;
 	Const	   *arg;
-	Oid			seqrelid;
-	Oid			owner_rel;
-	int32		owner_col;
 
-	if (defexpr == NULL || !att->attnotnull)
-		return NULL;
+	if (defexpr == NULL)
+		return InvalidOid;
 	/* serial and smallserial cast nextval()'s bigint to their type */
 	defexpr = strip_implicit_coercions(defexpr);
 	if (!IsA(defexpr, FuncExpr))
-		return NULL;
+		return InvalidOid;
 	func = (FuncExpr *) defexpr;
-	if (func->funcid != F_NEXTVAL || list_length(func->args) != 1 ||
+	if (func->funcid != provision_f_nextval || list_length(func->args) != 1 ||
 		!IsA(linitial(func->args), Const))
-		return NULL;
+		return InvalidOid;
 	arg = linitial_node(Const, func->args);
 	if (arg->consttype != REGCLASSOID || arg->constisnull)
+		return InvalidOid;
+	return DatumGetObjectId(arg->constvalue);
+}
+
+static const char *
+serial_type(Relation rel, Form_pg_attribute att, Oid seqrelid)
+{
+	Oid			owner_rel;
+	int32		owner_col;
+
+	if (!OidIsValid(seqrelid) || !att->attnotnull)
 		return NULL;
-	seqrelid = DatumGetObjectId(arg->constvalue);
 	if (!sequenceIsOwned(seqrelid, DEPENDENCY_AUTO, &owner_rel, &owner_col) ||
 		owner_rel != RelationGetRelid(rel) || owner_col != att->attnum)
 		return NULL;
@@ -147,8 +180,9 @@ inspect_columns(Relation rel, TableShape *shape)
 			continue;
 		col = &shape->columns[shape->ncolumns++];
 		col->name = pstrdup(NameStr(att->attname));
-		col->type = att->atttypid;
+		col->typid = att->atttypid;
 		col->typmod = att->atttypmod;
+		col->type = format_type_with_typemod(att->atttypid, att->atttypmod);
 		col->collation = (OidIsValid(att->attcollation) &&
 						  att->attcollation != get_typcollation(att->atttypid))
 			? generate_collation_name(att->attcollation) : pstrdup("");
@@ -157,6 +191,7 @@ inspect_columns(Relation rel, TableShape *shape)
 		col->generated = att->attgenerated;
 		col->identity_options = att->attidentity ? identity_options(rel, att) : pstrdup("");
 		col->default_expr = pstrdup("");
+		col->alt_default = pstrdup("");
 
 		if (att->atthasdef && desc->constr != NULL)
 		{
@@ -168,9 +203,11 @@ inspect_columns(Relation rel, TableShape *shape)
 					continue;
 				defexpr = stringToNode(desc->constr->defval[d].adbin);
 				col->default_expr = deparse_expression(defexpr, dpcontext, false, false);
+				col->default_simple = is_simple_expression(defexpr);
 			}
 		}
-		serial = serial_type(rel, att, defexpr);
+		col->default_seq = att->attgenerated ? InvalidOid : nextval_sequence(defexpr);
+		serial = serial_type(rel, att, col->default_seq);
 		col->serial = pstrdup(serial ? serial : "");
 	}
 }
@@ -191,7 +228,9 @@ constraint_rank(char contype)
 		case CONSTRAINT_FOREIGN:
 			return 4;
 		default:
-			return -1;			/* not part of a table body */
+			return -1;			/* not part of a table body: NOT NULL rows
+								 * of 18 (contype n, kept as columns'
+								 * attnotnull), constraint triggers */
 	}
 }
 
@@ -315,15 +354,14 @@ inspect_foreign_key(Relation conrel, HeapTuple tuple, ConstraintShape *con)
 						   heap_getattr(tuple, Anum_pg_constraint_conkey, desc, &isnull));
 	ref_columns = attnum_names(form->confrelid,
 							   heap_getattr(tuple, Anum_pg_constraint_confkey, desc, &isnull));
-#if PG_VERSION_NUM >= 150000
+	if (provision_has_confdelsetcols)
 	{
-		Datum		setcols = heap_getattr(tuple, Anum_pg_constraint_confdelsetcols,
+		Datum		setcols = heap_getattr(tuple, provision_anum_confdelsetcols,
 										   desc, &isnull);
 
 		if (!isnull)
 			del_set_columns = attnum_names(form->conrelid, setcols);
 	}
-#endif
 	con->ref_schema = get_namespace_name(get_rel_namespace(form->confrelid));
 	con->ref_table = get_rel_name(form->confrelid);
 	con->def = fk_signature(columns, con->ref_schema, con->ref_table, ref_columns,
@@ -362,7 +400,7 @@ inspect_constraints(Relation rel, TableShape *shape)
 
 	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(RelationGetRelid(rel)));
-	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
+	scan = systable_beginscan(conrel, provision_constraint_relid_index, true,
 							  NULL, 1, &key);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
@@ -381,6 +419,7 @@ inspect_constraints(Relation rel, TableShape *shape)
 		memset(con, 0, sizeof(ConstraintShape));
 		con->name = pstrdup(NameStr(form->conname));
 		con->contype = form->contype;
+		con->alt_def = "";
 		if (form->contype == CONSTRAINT_FOREIGN)
 			inspect_foreign_key(conrel, tuple, con);
 		else
@@ -414,11 +453,9 @@ inspect_table(Relation rel)
 char *
 render_column_type(const ColumnShape *col)
 {
-	char	   *type = format_type_with_typemod(col->type, col->typmod);
-
 	if (col->collation[0] != '\0')
-		return psprintf("%s COLLATE %s", type, col->collation);
-	return type;
+		return psprintf("%s COLLATE %s", col->type, col->collation);
+	return col->type;
 }
 
 /*

@@ -21,7 +21,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "provision.h"
+#include "postgres.h"
 
 #include "access/table.h"
 #include "funcapi.h"
@@ -32,18 +32,19 @@
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
+#include "catalog.h"
+#include "ddl.h"
+#include "definition.h"
+#include "drift.h"
+#include "engine.h"
+#include "lock.h"
+#include "name.h"
+#include "registry.h"
+
 PG_FUNCTION_INFO_V1(provision_diff);
 PG_FUNCTION_INFO_V1(provision_plan);
 PG_FUNCTION_INFO_V1(provision_migrate);
 PG_FUNCTION_INFO_V1(provision_capture);
-
-typedef struct DriftRun
-{
-	Model	  **models;
-	int			nmodels;
-	List	   *creation;		/* DDLStep: creating the missing tables */
-	List	   *changes;		/* Change, in model order */
-} DriftRun;
 
 /*
  * The models a drift function works on: one, or all when the argument is
@@ -77,158 +78,6 @@ selected_models(FunctionCallInfo fcinfo, int argno, int *nmodels)
 				 errhint("Declare it with provision_define(), or adopt the existing table with provision_capture().")));
 	*nmodels = 1;
 	return models;
-}
-
-/*
- * One pass of drift_run(); false when a table was dropped or renamed by a
- * session that committed since find_existing() looked (waiting for the
- * table's lock showed it), and the pass must start over.
- */
-static bool
-drift_pass(DriftRun *run, Model **models, int nmodels)
-{
-	bool	   *exists = palloc(sizeof(bool) * (nmodels + 1));
-	int		   *order = model_dependency_order(models, nmodels);
-	int			save_nestlevel;
-	MemoryContext tablecxt = AllocSetContextCreate(CurrentMemoryContext,
-												   "provision drift",
-												   ALLOCSET_DEFAULT_SIZES);
-	int			i;
-
-	run->models = models;
-	run->nmodels = nmodels;
-	run->changes = NIL;
-	(void) find_existing(models, nmodels, exists);
-	run->creation = creation_plan(models, nmodels, order, exists);
-
-	save_nestlevel = catalog_search_path_push();
-	for (i = 0; i < nmodels; i++)
-	{
-		Model	   *model = models[i];
-		Oid			nspid;
-		Oid			relid;
-		Relation	rel;
-		MemoryContext old;
-		List	   *changes;
-
-		if (!exists[i])
-		{
-			Change	   *change = palloc0(sizeof(Change));
-			ListCell   *lc;
-
-			change->table = quoted_name(model->schema, model->table);
-			change->kind = "table_missing";
-			change->object = change->table;
-			change->declared = model->definition;
-			change->safe = true;
-			foreach(lc, run->creation)
-			{
-				DDLStep    *step = lfirst(lc);
-
-				if (step->model == i ||
-					(step->schema != NULL && strcmp(step->schema, model->schema) == 0 &&
-					 (i == 0 || strcmp(models[i - 1]->schema, model->schema) != 0 ||
-					  exists[i - 1])))
-					change->steps = lappend(change->steps, step);
-			}
-			run->changes = lappend(run->changes, change);
-			continue;
-		}
-
-		/*
-		 * Inspect in a context of its own, reset unless the table drifted:
-		 * memory stays flat over thousands of tables.  The shared lock is
-		 * released at once, so that 10000 tables fit in the lock table.
-		 */
-		old = MemoryContextSwitchTo(tablecxt);
-		nspid = lookup_schema(model->schema);
-		relid = lookup_table(nspid, model->schema, model->table);
-		rel = OidIsValid(relid) ? try_table_open(relid, AccessShareLock) : NULL;
-		/* the lock made the relcache entry current: is it still that name? */
-		if (rel == NULL || RelationGetNamespace(rel) != nspid ||
-			strcmp(RelationGetRelationName(rel), model->table) != 0)
-		{
-			if (rel != NULL)
-				table_close(rel, AccessShareLock);
-			MemoryContextSwitchTo(old);
-			catalog_search_path_pop(save_nestlevel);
-			MemoryContextDelete(tablecxt);
-			return false;
-		}
-		changes = table_drift(models, i, rel);
-		table_close(rel, AccessShareLock);
-		MemoryContextSwitchTo(old);
-		if (changes == NIL)
-			MemoryContextReset(tablecxt);
-		else
-		{
-			run->changes = list_concat(run->changes, changes);
-			tablecxt = AllocSetContextCreate(CurrentMemoryContext, "provision drift",
-											 ALLOCSET_DEFAULT_SIZES);
-		}
-	}
-	catalog_search_path_pop(save_nestlevel);
-	return true;
-}
-
-static void
-drift_run(DriftRun *run, Model **models, int nmodels)
-{
-	while (!drift_pass(run, models, nmodels))
-		;						/* look at every table again */
-}
-
-static int
-step_cmp(const ListCell *a, const ListCell *b)
-{
-	const DDLStep *sa = lfirst(a);
-	const DDLStep *sb = lfirst(b);
-
-	if (sa->phase != sb->phase)
-		return (int) sa->phase - (int) sb->phase;
-	return sa->seq - sb->seq;
-}
-
-/* every statement of the run, in the order migration runs them */
-static List *
-plan_steps(DriftRun *run)
-{
-	List	   *steps = list_copy(run->creation);
-	List	   *others = NIL;
-	ListCell   *lc;
-	int			seq = 0;
-
-	foreach(lc, run->changes)
-	{
-		Change	   *change = lfirst(lc);
-		ListCell   *sc;
-
-		foreach(sc, change->steps)
-		{
-			DDLStep    *step = lfirst(sc);
-
-			if (step->phase == PHASE_CREATE)
-				continue;
-			step->seq = seq++;
-			others = lappend(others, step);
-		}
-	}
-	list_sort(others, step_cmp);
-	return list_concat(steps, others);
-}
-
-static char *
-joined_steps(List *steps)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	if (steps == NIL)
-		return NULL;
-	initStringInfo(&buf);
-	foreach(lc, steps)
-		appendStringInfo(&buf, "%s%s", buf.len ? "; " : "", ((DDLStep *) lfirst(lc))->sql);
-	return buf.data;
 }
 
 static Datum
@@ -308,46 +157,6 @@ provision_plan(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* every step of every change of the run (unordered) */
-static List *
-change_steps(DriftRun *run)
-{
-	List	   *steps = NIL;
-	ListCell   *lc;
-
-	foreach(lc, run->changes)
-		steps = list_concat(steps, ((Change *) lfirst(lc))->steps);
-	return steps;
-}
-
-/* the models among models[] that have a change, in the same order */
-static Model **
-drifted_models(DriftRun *run, int *count)
-{
-	Model	  **result = palloc(sizeof(Model *) * (run->nmodels + 1));
-	ListCell   *lc;
-	int			n = 0;
-
-	foreach(lc, run->changes)
-	{
-		Change	   *change = lfirst(lc);
-		Model	   *model = NULL;
-		ListCell   *sc;
-
-		foreach(sc, change->steps)
-		{
-			int			m = ((DDLStep *) lfirst(sc))->model;
-
-			if (m >= 0)
-				model = run->models[m];
-		}
-		if (model != NULL && (n == 0 || result[n - 1] != model))
-			result[n++] = model;
-	}
-	*count = n;
-	return result;
-}
-
 /*
  * provision_migrate(table_name text DEFAULT NULL,
  *					 allow_destructive boolean DEFAULT false)
@@ -374,6 +183,7 @@ provision_migrate(PG_FUNCTION_ARGS)
 	StringInfoData unsafe;
 	int			nunsafe = 0;
 	ListCell   *lc;
+	int			i;
 
 	check_writable("provision_migrate()");
 	registry_use_schema_of(fcinfo->flinfo->fn_oid);
@@ -422,6 +232,8 @@ provision_migrate(PG_FUNCTION_ARGS)
 		appendStringInfo(&unsafe, "%s%s: %s \"%s\": %s", unsafe.len ? "\n" : "",
 						 change->table, change->kind, change->object,
 						 joined_steps(change->steps));
+		if (change->cascades != NULL)
+			appendStringInfo(&unsafe, " (also alters %s)", change->cascades);
 	}
 	if (nunsafe > 0 && !allow_destructive)
 		ereport(ERROR,
@@ -432,12 +244,12 @@ provision_migrate(PG_FUNCTION_ARGS)
 				 errdetail("%s", unsafe.data),
 				 errhint("Nothing was changed. Review the changes with provision_diff(), then call provision_migrate(allow_destructive => true) to apply them too.")));
 
-	foreach(lc, plan_steps(&run))
-	{
-		DDLStep    *step = lfirst(lc);
-
-		run_ddl(step->table, step->sql, &executed);
-	}
+	steps = plan_steps(&run);
+	for (i = 0; i < ndrifted; i++)
+		check_model_names(drifted[i]);
+	check_steps_runnable(steps);
+	foreach(lc, steps)
+		run_step(lfirst(lc), &executed);
 
 	foreach(lc, executed)
 	{
@@ -456,19 +268,6 @@ provision_migrate(PG_FUNCTION_ARGS)
 }
 
 /*
- * The number of differences between the existing table of model (read
- * with its shape) and the model; for provision_table().
- */
-int
-model_drift_count(Model *model)
-{
-	DriftRun	run;
-
-	drift_run(&run, &model, 1);
-	return list_length(run.changes);
-}
-
-/*
  * provision_capture(table_name text) RETURNS text
  *
  * Declares a model from an existing table and returns the normalized
@@ -480,13 +279,7 @@ provision_capture(PG_FUNCTION_ARGS)
 	char	   *schema;
 	char	   *table;
 	char	   *name;
-	Oid			relid;
-	Relation	rel;
-	TableShape *shape;
-	StringInfoData def;
 	Model	   *model;
-	int			save_nestlevel;
-	int			i;
 
 	check_writable("provision_capture()");
 	registry_use_schema_of(fcinfo->flinfo->fn_oid);
@@ -500,32 +293,10 @@ provision_capture(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("table name must not be empty")));
 	parse_table_name(name, &schema, &table);
-	registry_check_right(ACL_INSERT);
-	registry_check_right(ACL_UPDATE);
+	registry_check_declare_right(false);
+	reject_extension_relation(schema, table);
 
-	/* try_table_open(): the table may be dropped while we wait for its lock */
-	relid = lookup_table(lookup_schema(schema), schema, table);
-	rel = OidIsValid(relid) ? try_table_open(relid, AccessShareLock) : NULL;
-	if (rel == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"%s\" does not exist", display_name(schema, table))));
-
-	/* the table as its catalogs describe it, every constraint named */
-	save_nestlevel = catalog_search_path_push();
-	shape = inspect_table(rel);
-	table_close(rel, AccessShareLock);
-	initStringInfo(&def);
-	for (i = 0; i < shape->ncolumns; i++)
-		appendStringInfo(&def, "%s%s", def.len ? ", " : "",
-						 render_column(&shape->columns[i]));
-	for (i = 0; i < shape->nconstraints; i++)
-		appendStringInfo(&def, "%sCONSTRAINT %s %s", def.len ? ", " : "",
-						 quote_identifier(shape->constraints[i].name),
-						 shape->constraints[i].def);
-	catalog_search_path_pop(save_nestlevel);
-
-	model = model_from_definition(schema, table, def.data);
+	model = model_from_table(schema, table);
 	registry_store(model);
 	PG_RETURN_TEXT_P(cstring_to_text(model->definition));
 }

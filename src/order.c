@@ -12,7 +12,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "provision.h"
+#include "order.h"
 
 static int
 model_key_cmp(const void *key, const void *elem)

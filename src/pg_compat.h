@@ -11,11 +11,23 @@
 
 #include "postgres.h"
 
+#include "catalog/objectaddress.h"
 #include "catalog/pg_database.h"
 #include "catalog/pg_namespace.h"
+#include "access/table.h"
+#include "parser/parse_type.h"
 #include "parser/parser.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/relcache.h"
+#if PG_VERSION_NUM >= 160000
+#include "nodes/miscnodes.h"
+#endif
+#if PG_VERSION_NUM < 140000
+#include "access/relation.h"
+#endif
 
 /* object_aclcheck() replaced the per-catalog functions in 16 */
 #if PG_VERSION_NUM >= 160000
@@ -28,6 +40,16 @@
 	pg_database_aclcheck((dbid), (roleid), (mode))
 #define provision_namespace_aclcheck(nspid, roleid, mode) \
 	pg_namespace_aclcheck((nspid), (roleid), (mode))
+#endif
+
+/*
+ * Whether member may SET ROLE to role: from 16 on a grant can allow
+ * membership without SET; before, membership was enough.
+ */
+#if PG_VERSION_NUM >= 160000
+#define provision_can_set_role(member, role) member_can_set_role((member), (role))
+#else
+#define provision_can_set_role(member, role) is_member_of_role((member), (role))
 #endif
 
 /* raw_parser() grew a mode argument in 14 */
@@ -55,6 +77,92 @@
 #else
 #define provision_identity_sequence(rel, attnum) \
 	getIdentitySequence(RelationGetRelid(rel), (attnum), false)
+#endif
+
+/* RelationGetPrimaryKeyIndex() takes deferrable_ok from 18 on */
+#if PG_VERSION_NUM >= 180000
+#define provision_primary_key_index(rel) RelationGetPrimaryKeyIndex((rel), false)
+#else
+#define provision_primary_key_index(rel) RelationGetPrimaryKeyIndex(rel)
+#endif
+
+/* ColumnDef.compression arrived in 14 */
+#if PG_VERSION_NUM >= 140000
+#define provision_column_compression(col) ((col)->compression)
+#else
+#define provision_column_compression(col) ((char *) NULL)
+#endif
+
+/* AlterTableStmt.relkind was renamed objtype in 14 */
+#if PG_VERSION_NUM >= 140000
+#define provision_alter_table_objtype(stmt) ((stmt)->objtype)
+#else
+#define provision_alter_table_objtype(stmt) ((stmt)->relkind)
+#endif
+
+/* nextval()'s fmgr OID macro lost its _OID suffix in 14 */
+#if PG_VERSION_NUM >= 140000
+#define provision_f_nextval F_NEXTVAL
+#else
+#define provision_f_nextval F_NEXTVAL_OID
+#endif
+
+/* The pg_constraint index on conrelid moved to pg_constraint.h in 14 */
+#if PG_VERSION_NUM >= 140000
+#define provision_constraint_relid_index ConstraintRelidTypidNameIndexId
+#else
+#include "catalog/indexing.h"
+#define provision_constraint_relid_index ConstraintRelidTypidNameIndexId
+#endif
+
+/* try_table_open() arrived in 14; try_relation_open() serves before */
+#if PG_VERSION_NUM >= 140000
+#define provision_try_table_open(relid, lockmode) try_table_open((relid), (lockmode))
+#else
+#define provision_try_table_open(relid, lockmode) try_relation_open((relid), (lockmode))
+#endif
+
+/*
+ * A type name to its OID and typmod; InvalidOid when there is no such
+ * type.  From 16 on parseTypeString() reports through an error context
+ * instead of missing_ok.
+ */
+static inline void
+provision_parse_type_string(const char *str, Oid *typid, int32 *typmod)
+{
+#if PG_VERSION_NUM >= 160000
+	ErrorSaveContext escontext = {T_ErrorSaveContext};
+
+	if (!parseTypeString(str, typid, typmod, (Node *) &escontext))
+		*typid = InvalidOid;
+#else
+	parseTypeString(str, typid, typmod, true);
+#endif
+}
+
+/* getObjectDescription() grew missing_ok in 14 */
+#if PG_VERSION_NUM >= 140000
+#define provision_object_description(address) getObjectDescription((address), false)
+#else
+#define provision_object_description(address) getObjectDescription(address)
+#endif
+
+/* ON DELETE SET NULL/DEFAULT (columns) arrived in 15 */
+#if PG_VERSION_NUM >= 150000
+#define provision_fk_del_set_cols(con) ((con)->fk_del_set_cols)
+#define provision_has_confdelsetcols 1
+#define provision_anum_confdelsetcols Anum_pg_constraint_confdelsetcols
+#else
+#define provision_fk_del_set_cols(con) ((List *) NIL)
+#define provision_has_confdelsetcols 0
+#define provision_anum_confdelsetcols 0
+#endif
+
+/* MarkGUCPrefixReserved() replaced EmitWarningsOnPlaceholders() in 15 */
+#if PG_VERSION_NUM >= 150000
+#define provision_mark_guc_prefix_reserved(prefix) MarkGUCPrefixReserved(prefix)
+#else
+#define provision_mark_guc_prefix_reserved(prefix) EmitWarningsOnPlaceholders(prefix)
 #endif
 
 /* Column storage is a name from 16 on, a char before */

@@ -1,0 +1,93 @@
+/*-------------------------------------------------------------------------
+ *
+ * ddl.h
+ *	  The statements provisioning and migration run: what each must be,
+ *	  in which phase it runs, and with whose rights (ddl.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PROVISION_DDL_H
+#define PROVISION_DDL_H
+
+#include "postgres.h"
+
+#include "nodes/parsenodes.h"
+#include "nodes/pg_list.h"
+
+#include "model.h"
+
+/*
+ * Phases order the statements of a migration across tables: what is
+ * dropped before what is added, columns before the constraints that use
+ * them.
+ */
+typedef enum DDLPhase
+{
+	PHASE_CREATE,				/* missing schemas and tables */
+	PHASE_DROP_CONSTRAINT,
+	PHASE_ADD_COLUMN,
+	PHASE_ALTER_COLUMN,
+	PHASE_DROP_COLUMN,
+	PHASE_ADD_CONSTRAINT,
+	PHASE_ADD_FOREIGN_KEY,
+	PHASE_VALIDATE
+} DDLPhase;
+
+/* The one statement a step may be; checked again just before it runs */
+typedef enum DDLKind
+{
+	DDL_CREATE_SCHEMA,
+	DDL_CREATE_TABLE,
+	DDL_ALTER_TABLE,
+	DDL_CREATE_SEQUENCE,
+	DDL_ALTER_SEQUENCE,
+	DDL_DROP_SEQUENCE,
+	DDL_RESTART_SEQUENCE		/* setval() past the column's largest value */
+} DDLKind;
+
+#define DDL_MAX_SUBCOMMANDS 2
+
+typedef struct DDLStep
+{
+	char	   *table;			/* quoted name of the table (or schema) */
+	int			model;			/* index into the run's models, or -1 */
+	DDLPhase	phase;
+	char	   *sql;
+	int			seq;			/* keeps the order of steps within a phase */
+
+	/* what the statement must be: kind, and the object it names */
+	DDLKind		kind;
+	const char *target_schema;	/* schema of the object, or the schema itself */
+	const char *target_name;	/* table or sequence; NULL for a schema */
+	int			nsubcommands;	/* ALTER TABLE: exactly these subcommands */
+	AlterTableType subcommands[DDL_MAX_SUBCOMMANDS];
+	const char *column;			/* ALTER TABLE: the column each one names */
+
+	/* whose rights it runs with: the model's declarer; NULL for the caller */
+	const char *run_as;
+
+	const char *schema;			/* set on CREATE SCHEMA steps */
+	/* set on dropping a foreign key: the table it references (locked too) */
+	const char *ref_schema;
+	const char *ref_table;
+	/* DDL_RESTART_SEQUENCE: the sequence's table column */
+	const char *seq_table_schema;
+	const char *seq_table_name;
+} DDLStep;
+
+extern int	provision_lock_timeout;
+
+extern DDLStep *make_step(const char *table, int model, DDLPhase phase,
+						  DDLKind kind, char *sql);
+extern DDLStep *make_alter_table_step(const Model *model, int m, DDLPhase phase,
+									  AlterTableType subtype, const char *column,
+									  char *sql);
+extern void run_step(const DDLStep *step, List **executed);
+extern void check_steps_runnable(List *steps);
+
+extern DDLStep *ddl_create_schema(const char *schema, const char *owner,
+								  const char *run_as);
+extern DDLStep *ddl_create_table(const Model *model, int m, const bool *inline_fkeys);
+extern DDLStep *ddl_add_foreign_key(const Model *model, int m, int fkey);
+
+#endif							/* PROVISION_DDL_H */

@@ -1,0 +1,28 @@
+/*-------------------------------------------------------------------------
+ *
+ * registry.h
+ *	  The model registry: reading and writing models, and the right to
+ *	  declare them (registry.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PROVISION_REGISTRY_H
+#define PROVISION_REGISTRY_H
+
+#include "postgres.h"
+
+#include "model.h"
+
+extern void registry_use_schema_of(Oid funcoid);
+extern Oid	registry_namespace(void);
+extern Oid	registry_owner(void);
+extern void registry_check_declare_right(bool forget);
+extern void reject_extension_relation(const char *schema, const char *table);
+
+extern Model *registry_fetch(const char *schema, const char *table, ModelRead read);
+extern Model **registry_fetch_all(int *nmodels, ModelRead read);
+extern TableShape *model_shape(const Model *model);
+extern void registry_store(const Model *model);
+extern bool registry_delete(const char *schema, const char *table);
+
+#endif							/* PROVISION_REGISTRY_H */
