@@ -114,3 +114,14 @@ CREATE OR REPLACE VIEW @extschema@.provision_history AS
     SELECT h.id, h.executed_at, h.executed_by, h.table_name, h.statement,
            h.run_as, h.online
       FROM @extschema@.provision_history_log h;
+
+-- The models view shows what SELECT on the registry shows the caller,
+-- row-level security included, where views can say so (15 on).
+DO $$
+BEGIN
+    IF pg_catalog.current_setting('server_version_num')::pg_catalog.int4 OPERATOR(pg_catalog.>=) 150000 THEN
+        ALTER VIEW @extschema@.provision_models SET (security_invoker = true);
+        ALTER VIEW @extschema@.provision_history SET (security_invoker = true);
+    END IF;
+END
+$$;

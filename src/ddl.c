@@ -73,6 +73,7 @@ make_alter_table_step(const Model *model, int m, DDLPhase phase,
 	DDLStep    *step = make_step(quoted_name(model->schema, model->table), m, phase,
 								 DDL_ALTER_TABLE, sql);
 
+	step->model_name = display_name(model->schema, model->table);
 	step->target_schema = model->schema;
 	step->target_name = model->table;
 	step->nsubcommands = 1;
@@ -113,7 +114,7 @@ not_the_statement(const DDLStep *step, const char *why)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("the model of \"%s\" is damaged", step->table),
+			 errmsg("the model of table \"%s\" is damaged", step->model_name),
 			 errdetail("The statement built from it is not one %s of \"%s\" (%s): %s",
 					   kind_text(step->kind), step->table, why, step->sql),
 			 errhint("Its registry row was not written by provision. Declare the model again with provision_define(), or remove it with provision_forget().")));
@@ -376,9 +377,7 @@ step_role(const DDLStep *step)
 {
 	if (step->run_as == NULL)
 		return GetUserId();
-	return trust_declarer(step->run_as,
-						  step->kind == DDL_CREATE_SCHEMA ? "schema" : "table",
-						  step->table);
+	return trust_declarer(step->run_as, step->model_name);
 }
 
 /*
@@ -428,8 +427,13 @@ run_step(const DDLStep *step, List **executed)
 	}
 }
 
+/*
+ * CREATE SCHEMA: as the caller (run_as NULL), or for the model model_name
+ * as its declarer run_as.
+ */
 DDLStep *
-ddl_create_schema(const char *schema, const char *owner, const char *run_as)
+ddl_create_schema(const char *schema, const char *owner, const char *run_as,
+				  const char *model_name)
 {
 	char	   *sql;
 	DDLStep    *step;
@@ -443,6 +447,7 @@ ddl_create_schema(const char *schema, const char *owner, const char *run_as)
 	step->target_schema = pstrdup(schema);
 	step->schema = step->target_schema;
 	step->run_as = run_as;
+	step->model_name = model_name ? model_name : step->target_schema;
 	return step;
 }
 
@@ -471,6 +476,7 @@ ddl_create_table(const Model *model, int m, const bool *inline_fkeys)
 	appendStringInfoChar(&sql, ')');
 	step = make_step(quoted_name(model->schema, model->table), m, PHASE_CREATE,
 					 DDL_CREATE_TABLE, sql.data);
+	step->model_name = display_name(model->schema, model->table);
 	step->target_schema = model->schema;
 	step->target_name = model->table;
 	step->run_as = model->declared_by;

@@ -50,6 +50,7 @@ typedef enum DDLKind
 typedef struct DDLStep
 {
 	char	   *table;			/* quoted name of the table (or schema) */
+	const char *model_name;		/* the model it comes from, for messages */
 	int			model;			/* index into the run's models, or -1 */
 	DDLPhase	phase;
 	char	   *sql;
@@ -86,7 +87,7 @@ extern void run_step(const DDLStep *step, List **executed);
 extern void check_steps_runnable(List *steps);
 
 extern DDLStep *ddl_create_schema(const char *schema, const char *owner,
-								  const char *run_as);
+								  const char *run_as, const char *model_name);
 extern DDLStep *ddl_create_table(const Model *model, int m, const bool *inline_fkeys);
 extern DDLStep *ddl_add_foreign_key(const Model *model, int m, int fkey);
 

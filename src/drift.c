@@ -27,6 +27,7 @@
 #include "engine.h"
 #include "name.h"
 #include "order.h"
+#include "registry.h"
 
 /*
  * One pass of drift_run(); false when a table was dropped or renamed by a
@@ -62,6 +63,7 @@ drift_pass(DriftRun *run, Model **models, int nmodels)
 
 		/* a model read from the registry may name no table of a user schema */
 		reject_unmodelable_schema(model->schema);
+		reject_extension_relation(model->schema, model->table, false);
 		if (!exists[i])
 		{
 			Change	   *change = palloc0(sizeof(Change));

@@ -42,7 +42,7 @@ provision_one_schema(const char *schema, const char *owner)
 		if (OidIsValid(lookup_schema(schema)))
 			return false;
 	} while (wait_for_uncommitted_schema(schema));
-	run_step(ddl_create_schema(schema, owner, NULL), NULL);
+	run_step(ddl_create_schema(schema, owner, NULL, NULL), NULL);
 	return true;
 }
 
@@ -66,7 +66,7 @@ void
 check_model_names(const Model *model)
 {
 	reject_unmodelable_schema(model->schema);
-	reject_extension_relation(model->schema, model->table);
+	reject_extension_relation(model->schema, model->table, true);
 }
 
 /*
@@ -235,7 +235,9 @@ creation_plan(Model **models, int nmodels, const int *order, const bool *exists)
 		{
 			/* created by the declarer of its first model */
 			steps = lappend(steps, ddl_create_schema(last_schema, NULL,
-													 models[i]->declared_by));
+													 models[i]->declared_by,
+													 display_name(models[i]->schema,
+																  models[i]->table)));
 		}
 	}
 

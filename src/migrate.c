@@ -221,6 +221,10 @@ provision_migrate(PG_FUNCTION_ARGS)
 		locked = needed;
 	}
 
+	/* a model read from the registry may name no table of its own */
+	for (i = 0; i < ndrifted; i++)
+		check_model_names(drifted[i]);
+
 	initStringInfo(&unsafe);
 	foreach(lc, run.changes)
 	{
@@ -245,8 +249,6 @@ provision_migrate(PG_FUNCTION_ARGS)
 				 errhint("Nothing was changed. Review the changes with provision_diff(), then call provision_migrate(allow_destructive => true) to apply them too.")));
 
 	steps = plan_steps(&run);
-	for (i = 0; i < ndrifted; i++)
-		check_model_names(drifted[i]);
 	check_steps_runnable(steps);
 	foreach(lc, steps)
 		run_step(lfirst(lc), &executed);
@@ -294,7 +296,7 @@ provision_capture(PG_FUNCTION_ARGS)
 				 errmsg("table name must not be empty")));
 	parse_table_name(name, &schema, &table);
 	registry_check_declare_right(false);
-	reject_extension_relation(schema, table);
+	reject_extension_relation(schema, table, true);
 
 	model = model_from_table(schema, table);
 	registry_store(model);

@@ -113,7 +113,7 @@ define_model(const char *schema, const char *table, const char *definition)
 	Model	   *model;
 
 	registry_check_declare_right(false);
-	reject_extension_relation(schema, table);
+	reject_extension_relation(schema, table, true);
 	model = model_from_definition(schema, table, definition, NULL);
 	registry_store(model);
 	return model;

@@ -132,11 +132,11 @@ registry_check_declare_right(bool forget)
 /*
  * The extension's own tables, views and sequences are not models: migrating
  * them would change the registry or the history under the extension's
- * feet.  Checked by name, whether or not they exist, and for an existing
- * relation by its membership in any extension.
+ * feet.  Checked by name, whether or not they exist, and, with existing,
+ * for an existing relation by its membership in any extension.
  */
 void
-reject_extension_relation(const char *schema, const char *table)
+reject_extension_relation(const char *schema, const char *table, bool existing)
 {
 	static const char *const own[] = {
 		"provision_registry", "provision_models", "provision_history",
@@ -162,6 +162,8 @@ reject_extension_relation(const char *schema, const char *table)
 						 errhint("Declare a model under another name.")));
 		}
 	}
+	if (!existing)
+		return;
 	relid = get_relname_relid(table, nspid);
 	if (!OidIsValid(relid))
 		return;
@@ -844,7 +846,7 @@ registry_store(const Model *model)
 	int			i,
 				k;
 
-	reject_extension_relation(model->schema, model->table);
+	reject_extension_relation(model->schema, model->table, true);
 	registry_check_layout();
 	for (k = 0; k < RC_COUNT; k++)
 		e[k] = palloc(sizeof(Datum) * most);

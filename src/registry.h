@@ -17,7 +17,8 @@ extern void registry_use_schema_of(Oid funcoid);
 extern Oid	registry_namespace(void);
 extern Oid	registry_owner(void);
 extern void registry_check_declare_right(bool forget);
-extern void reject_extension_relation(const char *schema, const char *table);
+extern void reject_extension_relation(const char *schema, const char *table,
+									  bool existing);
 
 extern Model *registry_fetch(const char *schema, const char *table, ModelRead read);
 extern Model **registry_fetch_all(int *nmodels, ModelRead read);

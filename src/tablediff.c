@@ -137,6 +137,7 @@ add_sequence_step(DriftContext *cx, Change *change, DDLKind kind, const char *se
 {
 	DDLStep    *step = make_step(cx->table, cx->m, PHASE_ALTER_COLUMN, kind, sql);
 
+	step->model_name = display_name(cx->model->schema, cx->model->table);
 	step->target_schema = seq_schema;
 	step->target_name = seq_name;
 	step->column = column ? pstrdup(column) : NULL;
@@ -195,7 +196,29 @@ typmod_scale(int32 typmod)
 static void
 declared_type(DriftContext *cx, const ColumnShape *col, Oid *typid, int32 *typmod)
 {
-	provision_parse_type_string(col->type, typid, typmod);
+	MemoryContext caller = CurrentMemoryContext;
+
+	/* a name that does not parse as a type is damage, not a user's typo */
+	PG_TRY();
+	{
+		provision_parse_type_string(col->type, typid, typmod);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("the model of table \"%s\" is damaged",
+						display_name(cx->model->schema, cx->model->table)),
+				 errdetail("The type of column \"%s\" is \"%s\", which is not a type name: %s",
+						   col->name, col->type, edata->message),
+				 errhint("Its registry row was not written by provision. Declare the model again with provision_define(), or remove it with provision_forget().")));
+	}
+	PG_END_TRY();
 	if (!OidIsValid(*typid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),

@@ -34,13 +34,12 @@
 #include "pg_compat.h"
 
 /*
- * The OID of role_name, the declarer of object_kind object_name, checked
- * for the current user: the declarer must still exist (42704), and the
- * current user must be able to act as it (42501).
+ * The OID of role_name, the declarer of the model of table model_name,
+ * checked for the current user: the declarer must still exist (42704), and
+ * the current user must be able to act as it (42501).
  */
 Oid
-trust_declarer(const char *role_name, const char *object_kind,
-			   const char *object_name)
+trust_declarer(const char *role_name, const char *model_name)
 {
 	Oid			role = get_role_oid(role_name, true);
 	Oid			user = GetUserId();
@@ -48,15 +47,15 @@ trust_declarer(const char *role_name, const char *object_kind,
 	if (!OidIsValid(role))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("role \"%s\" that declared the model of %s \"%s\" does not exist",
-						role_name, object_kind, object_name),
+				 errmsg("role \"%s\" that declared the model of table \"%s\" does not exist",
+						role_name, model_name),
 				 errdetail("provision runs the DDL of a model as the role that declared it."),
 				 errhint("Declare the model again as an existing role.")));
 	if (role != user && !provision_can_set_role(user, role))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to run the model of %s \"%s\"",
-						object_kind, object_name),
+				 errmsg("permission denied to run the model of table \"%s\"",
+						model_name),
 				 errdetail("The model was declared by role \"%s\", and provision runs the DDL of a model as the role that declared it; the current role cannot act as that role.",
 						   role_name),
 				 errhint("Run it as a role that can SET ROLE to \"%s\", or declare the model again as the current role.",

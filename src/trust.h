@@ -18,8 +18,7 @@ typedef struct TrustScope
 	int			saved_nestlevel;
 } TrustScope;
 
-extern Oid	trust_declarer(const char *role_name, const char *object_kind,
-						   const char *object_name);
+extern Oid	trust_declarer(const char *role_name, const char *model_name);
 extern void trust_enter(Oid role, bool catalog_path, TrustScope *scope);
 extern void trust_leave(TrustScope *scope);
 
