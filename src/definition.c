@@ -700,6 +700,35 @@ model_render(Model *model, const char *body)
 }
 
 /*
+ * A model cannot yet say how a partitioned table, a partition or a table
+ * of an inheritance tree is tied to the others (0A000): declaring one as a
+ * plain table would plan changes ALTER TABLE refuses or carries further.
+ */
+static void
+reject_partitioning(const char *schema, const char *table)
+{
+	Oid			relid = lookup_table(lookup_schema(schema), schema, table);
+	HeapTuple	tuple;
+	bool		partitioned;
+	bool		partition;
+
+	if (!OidIsValid(relid))
+		return;
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		return;					/* dropped meanwhile */
+	partitioned = ((Form_pg_class) GETSTRUCT(tuple))->relkind == RELKIND_PARTITIONED_TABLE;
+	partition = ((Form_pg_class) GETSTRUCT(tuple))->relispartition;
+	ReleaseSysCache(tuple);
+	if (partitioned || partition)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot declare a model of table \"%s\": it is %s",
+						display_name(schema, table), partition ? "a partition" : "partitioned"),
+				 errdetail("A model of it would lose its partitioning.")));
+}
+
+/*
  * Validate definition as the body of table schema.table and return the
  * normalized model, declared by the current role.  live, when capturing,
  * is the live table's shape: the model then also accepts the live
@@ -719,6 +748,7 @@ model_from_definition(const char *schema, const char *table, const char *definit
 	ListCell   *lc;
 	int			i;
 
+	reject_partitioning(schema, table);
 	facts.schema = schema;
 	facts.table = table;
 	facts.definition = definition;
