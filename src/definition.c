@@ -707,24 +707,31 @@ model_render(Model *model, const char *body)
 static void
 reject_partitioning(const char *schema, const char *table)
 {
-	Oid			relid = lookup_table(lookup_schema(schema), schema, table);
+	Oid			nspid = lookup_schema(schema);
 	HeapTuple	tuple;
 	bool		partitioned;
 	bool		partition;
 
-	if (!OidIsValid(relid))
+	/* a relation of another kind is left to provisioning to report */
+	if (!OidIsValid(nspid))
 		return;
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	tuple = SearchSysCache2(RELNAMENSP, PointerGetDatum(table), ObjectIdGetDatum(nspid));
 	if (!HeapTupleIsValid(tuple))
-		return;					/* dropped meanwhile */
+		return;
 	partitioned = ((Form_pg_class) GETSTRUCT(tuple))->relkind == RELKIND_PARTITIONED_TABLE;
 	partition = ((Form_pg_class) GETSTRUCT(tuple))->relispartition;
 	ReleaseSysCache(tuple);
-	if (partitioned || partition)
+	if (partition)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot declare a model of table \"%s\": it is %s",
-						display_name(schema, table), partition ? "a partition" : "partitioned"),
+				 errmsg("cannot declare a model of table \"%s\": it is a partition",
+						display_name(schema, table)),
+				 errdetail("A model of it would lose its partitioning.")));
+	if (partitioned)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot declare a model of table \"%s\": it is partitioned",
+						display_name(schema, table)),
 				 errdetail("A model of it would lose its partitioning.")));
 }
 
@@ -835,12 +842,17 @@ model_from_table(const char *schema, const char *table)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"%s\" does not exist", display_name(schema, table))));
-	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE || rel->rd_rel->relispartition)
+	if (rel->rd_rel->relispartition)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot capture table \"%s\": it is %s",
-						display_name(schema, table),
-						rel->rd_rel->relispartition ? "a partition" : "partitioned"),
+				 errmsg("cannot capture table \"%s\": it is a partition",
+						display_name(schema, table)),
+				 errdetail("A model of it would lose its partitioning.")));
+	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot capture table \"%s\": it is partitioned",
+						display_name(schema, table)),
 				 errdetail("A model of it would lose its partitioning.")));
 	if (has_subclass(relid) || has_superclass(relid))
 		ereport(ERROR,
