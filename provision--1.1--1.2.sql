@@ -115,6 +115,80 @@ CREATE OR REPLACE VIEW @extschema@.provision_history AS
            h.run_as, h.online
       FROM @extschema@.provision_history_log h;
 
+
+-- ---------------------------------------------------------------- whole schemas
+-- Tables keep their comments and partitioning; partitions are models too.
+ALTER TABLE @extschema@.provision_registry
+    ADD COLUMN comment pg_catalog.text,
+    ADD COLUMN col_comments pg_catalog.text[] NOT NULL DEFAULT '{}',
+    ADD COLUMN partition_by pg_catalog.text NOT NULL DEFAULT '',
+    ADD COLUMN partition_of_schema pg_catalog.name,
+    ADD COLUMN partition_of_table pg_catalog.name,
+    ADD COLUMN partition_bound pg_catalog.text NOT NULL DEFAULT '';
+UPDATE @extschema@.provision_registry r
+   SET col_comments = pg_catalog.array_fill(''::pg_catalog.text,
+                          ARRAY[pg_catalog.cardinality(r.col_names)]);
+
+-- Models of the other kinds: schemas, enum types, domains, sequences and
+-- indexes, each in its normalized form (see README).  attrs and the
+-- constraint arrays hold what each kind is compared by; their meaning is
+-- the kind's (src/objects.c).
+CREATE TABLE @extschema@.provision_objects (
+    kind          pg_catalog.text        NOT NULL,
+    schema_name   pg_catalog.name        NOT NULL,
+    object_name   pg_catalog.name        NOT NULL,
+    table_schema  pg_catalog.name,
+    table_name    pg_catalog.name,
+    column_name   pg_catalog.name,
+    definition    pg_catalog.text        NOT NULL,
+    attrs         pg_catalog.text[]      NOT NULL DEFAULT '{}',
+    con_names     pg_catalog.text[]      NOT NULL DEFAULT '{}',
+    con_defs      pg_catalog.text[]      NOT NULL DEFAULT '{}',
+    con_alt_defs  pg_catalog.text[]      NOT NULL DEFAULT '{}',
+    comment       pg_catalog.text,
+    declared_at   pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    declared_by   pg_catalog.name        NOT NULL,
+    PRIMARY KEY (kind, schema_name, object_name)
+);
+COMMENT ON TABLE @extschema@.provision_objects IS
+    'models of schemas, enum types, domains, sequences and indexes; read them through provision_models';
+REVOKE ALL ON TABLE @extschema@.provision_objects FROM PUBLIC;
+GRANT SELECT ON TABLE @extschema@.provision_objects TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.provision_objects', '');
+
+CREATE OR REPLACE VIEW @extschema@.provision_models AS
+    SELECT pg_catalog.quote_ident(r.schema_name) OPERATOR(pg_catalog.||) '.'
+               OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.table_name) AS table_name,
+           r.schema_name,
+           r.table_name AS relation_name,
+           r.definition,
+           r.declared_at,
+           r.declared_by,
+           CASE WHEN r.partition_of_table IS NOT NULL THEN 'partition'
+                ELSE 'table' END AS kind
+      FROM @extschema@.provision_registry r
+    UNION ALL
+    SELECT CASE WHEN o.kind OPERATOR(pg_catalog.=) 'schema'
+                THEN pg_catalog.quote_ident(o.schema_name)
+                ELSE pg_catalog.quote_ident(o.schema_name) OPERATOR(pg_catalog.||) '.'
+                     OPERATOR(pg_catalog.||) pg_catalog.quote_ident(o.object_name) END,
+           o.schema_name,
+           o.object_name,
+           o.definition,
+           o.declared_at,
+           o.declared_by,
+           o.kind
+      FROM @extschema@.provision_objects o;
+
+CREATE FUNCTION @extschema@.provision_load(script pg_catalog.text,
+    skip_unsupported pg_catalog.bool DEFAULT false,
+    OUT kind pg_catalog.text, OUT object pg_catalog.text, OUT action pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'provision_load'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
+COMMENT ON FUNCTION @extschema@.provision_load(pg_catalog.text, pg_catalog.bool) IS
+    'declare every object of a DDL script (pg_dump --schema-only, schema.sql) as models';
+
 -- The models view shows what SELECT on the registry shows the caller,
 -- row-level security included, where views can say so (15 on).
 DO $$

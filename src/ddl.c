@@ -103,6 +103,20 @@ kind_text(DDLKind kind)
 			return "DROP SEQUENCE";
 		case DDL_RESTART_SEQUENCE:
 			return "SELECT setval()";
+		case DDL_CREATE_ENUM:
+			return "CREATE TYPE";
+		case DDL_ALTER_ENUM:
+			return "ALTER TYPE";
+		case DDL_CREATE_DOMAIN:
+			return "CREATE DOMAIN";
+		case DDL_ALTER_DOMAIN:
+			return "ALTER DOMAIN";
+		case DDL_CREATE_INDEX:
+			return "CREATE INDEX";
+		case DDL_DROP_INDEX:
+			return "DROP INDEX";
+		case DDL_COMMENT:
+			return "COMMENT";
 	}
 	return "?";
 }
@@ -128,6 +142,23 @@ names_match(const DDLStep *step, RangeVar *rv)
 		strcmp(rv->relname, step->target_name) == 0;
 }
 
+static bool
+names_match_owner(const DDLStep *step, RangeVar *rv)
+{
+	return rv != NULL && rv->catalogname == NULL && rv->schemaname != NULL &&
+		strcmp(rv->schemaname, step->owner_schema) == 0 &&
+		strcmp(rv->relname, step->owner_table) == 0;
+}
+
+/* a qualified name list (schema, name) */
+static bool
+name_list_matches(const DDLStep *step, List *names)
+{
+	return list_length(names) == 2 &&
+		strcmp(strVal(linitial(names)), step->target_schema) == 0 &&
+		strcmp(strVal(lsecond(names)), step->target_name) == 0;
+}
+
 static void
 check_create_table(const DDLStep *step, CreateStmt *stmt)
 {
@@ -135,9 +166,16 @@ check_create_table(const DDLStep *step, CreateStmt *stmt)
 
 	if (!names_match(step, stmt->relation))
 		not_the_statement(step, "another table");
+	/* PARTITION BY where the model says so; PARTITION OF its parent */
+	if ((stmt->partspec != NULL) != step->partitioned)
+		not_the_statement(step, "other partitioning");
+	if (step->owner_table != NULL
+		? (stmt->partbound == NULL || list_length(stmt->inhRelations) != 1 ||
+		   !names_match_owner(step, linitial_node(RangeVar, stmt->inhRelations)))
+		: (stmt->partbound != NULL || stmt->inhRelations != NIL))
+		not_the_statement(step, "another parent");
 	if (stmt->relation->relpersistence != RELPERSISTENCE_PERMANENT ||
-		stmt->inhRelations != NIL || stmt->partbound != NULL ||
-		stmt->partspec != NULL || stmt->ofTypename != NULL ||
+		stmt->ofTypename != NULL ||
 		stmt->options != NIL || stmt->oncommit != ONCOMMIT_NOOP ||
 		stmt->tablespacename != NULL || stmt->accessMethod != NULL ||
 		stmt->if_not_exists)
@@ -221,8 +259,12 @@ check_sequence_options(const DDLStep *step, List *options, const char *const *al
 static RawStmt *
 parse_step(const DDLStep *step)
 {
-	static const char *const create_seq_options[] = {"as", "owned_by"};
-	static const char *const alter_seq_options[] = {"owned_by"};
+	static const char *const create_seq_options[] = {
+		"as", "owned_by", "increment", "minvalue", "maxvalue", "start", "cache", "cycle"
+	};
+	static const char *const alter_seq_options[] = {
+		"owned_by", "as", "increment", "minvalue", "maxvalue", "start", "cache", "cycle"
+	};
 	MemoryContext caller = CurrentMemoryContext;
 	List	   *parsetree = NIL;
 	RawStmt    *raw;
@@ -295,6 +337,81 @@ parse_step(const DDLStep *step)
 					not_the_statement(step, "another statement");
 				break;
 			}
+		case DDL_CREATE_ENUM:
+			if (!IsA(stmt, CreateEnumStmt) ||
+				!name_list_matches(step, ((CreateEnumStmt *) stmt)->typeName))
+				not_the_statement(step, "another statement");
+			break;
+		case DDL_ALTER_ENUM:
+			if (!IsA(stmt, AlterEnumStmt) ||
+				!name_list_matches(step, ((AlterEnumStmt *) stmt)->typeName) ||
+				((AlterEnumStmt *) stmt)->oldVal != NULL)
+				not_the_statement(step, "another statement");
+			break;
+		case DDL_CREATE_DOMAIN:
+			if (!IsA(stmt, CreateDomainStmt) ||
+				!name_list_matches(step, ((CreateDomainStmt *) stmt)->domainname))
+				not_the_statement(step, "another statement");
+			break;
+		case DDL_ALTER_DOMAIN:
+			if (!IsA(stmt, AlterDomainStmt) ||
+				!name_list_matches(step, ((AlterDomainStmt *) stmt)->typeName) ||
+				((AlterDomainStmt *) stmt)->subtype != step->domain_subtype ||
+				((AlterDomainStmt *) stmt)->missing_ok ||
+				((AlterDomainStmt *) stmt)->behavior != DROP_RESTRICT)
+				not_the_statement(step, "another statement");
+			break;
+		case DDL_CREATE_INDEX:
+			{
+				IndexStmt  *index = (IndexStmt *) stmt;
+
+				if (!IsA(stmt, IndexStmt) || index->idxname == NULL ||
+					strcmp(index->idxname, step->target_name) != 0 ||
+					!names_match_owner(step, index->relation) ||
+					index->concurrent || index->if_not_exists ||
+					index->tableSpace != NULL || index->options != NIL)
+					not_the_statement(step, "another statement");
+				break;
+			}
+		case DDL_DROP_INDEX:
+			{
+				DropStmt   *drop = (DropStmt *) stmt;
+
+				if (!IsA(stmt, DropStmt) || drop->removeType != OBJECT_INDEX ||
+					list_length(drop->objects) != 1 || drop->missing_ok ||
+					drop->behavior != DROP_RESTRICT || drop->concurrent ||
+					!names_match(step, makeRangeVarFromNameList(linitial(drop->objects))))
+					not_the_statement(step, "another statement");
+				break;
+			}
+		case DDL_COMMENT:
+			{
+				CommentStmt *comment = (CommentStmt *) stmt;
+				List	   *names;
+
+				if (!IsA(stmt, CommentStmt) || comment->objtype != step->comment_on)
+					not_the_statement(step, "another statement");
+				if (comment->objtype == OBJECT_SCHEMA)
+				{
+					if (strcmp(strVal(comment->object), step->target_schema) != 0)
+						not_the_statement(step, "another object");
+					break;
+				}
+				/* a type's name is a TypeName; the others', a name list */
+				names = (comment->objtype == OBJECT_TYPE || comment->objtype == OBJECT_DOMAIN)
+					? castNode(TypeName, comment->object)->names
+					: castNode(List, comment->object);
+				if (comment->objtype == OBJECT_COLUMN)
+				{
+					if (list_length(names) != 3 || step->column == NULL ||
+						strcmp(strVal(llast(names)), step->column) != 0)
+						not_the_statement(step, "another column");
+					names = list_truncate(list_copy(names), 2);
+				}
+				if (!name_list_matches(step, names))
+					not_the_statement(step, "another object");
+				break;
+			}
 		case DDL_RESTART_SEQUENCE:
 			elog(ERROR, "a setval() step is not parsed");
 	}
@@ -356,7 +473,7 @@ execute_restart_sequence(const DDLStep *step)
 	char	   *query;
 	int			ret;
 
-	const char *table = quoted_name(step->seq_table_schema, step->seq_table_name);
+	const char *table = quoted_name(step->owner_schema, step->owner_table);
 
 	query = psprintf("SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(%s, %s),"
 					 " pg_catalog.max(t.%s) OPERATOR(pg_catalog.+) 1, false)"
@@ -464,18 +581,44 @@ ddl_create_table(const Model *model, int m, const bool *inline_fkeys)
 	int			i;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "CREATE TABLE %s (%s",
-					 quoted_name(model->schema, model->table), model->body);
-	for (i = 0; i < model->nfkeys; i++)
+	if (model->parent_table != NULL)
 	{
-		if (inline_fkeys != NULL && !inline_fkeys[i])
-			continue;
-		appendStringInfo(&sql, "%s%s", first ? "" : ", ", model->fkeys[i].clause);
-		first = false;
+		/* a partition's columns are its parent's: only its own constraints */
+		appendStringInfo(&sql, "CREATE TABLE %s PARTITION OF %s",
+						 quoted_name(model->schema, model->table),
+						 quoted_name(model->parent_schema, model->parent_table));
+		first = true;
+		for (i = 0; i < model->nfkeys; i++)
+		{
+			if (inline_fkeys != NULL && !inline_fkeys[i])
+				continue;
+			appendStringInfo(&sql, "%s%s", first ? " (" : ", ", model->fkeys[i].clause);
+			first = false;
+		}
+		if (!first)
+			appendStringInfoChar(&sql, ')');
+		appendStringInfo(&sql, " %s", model->partition_bound);
 	}
-	appendStringInfoChar(&sql, ')');
+	else
+	{
+		appendStringInfo(&sql, "CREATE TABLE %s (%s",
+						 quoted_name(model->schema, model->table), model->body);
+		for (i = 0; i < model->nfkeys; i++)
+		{
+			if (inline_fkeys != NULL && !inline_fkeys[i])
+				continue;
+			appendStringInfo(&sql, "%s%s", first ? "" : ", ", model->fkeys[i].clause);
+			first = false;
+		}
+		appendStringInfoChar(&sql, ')');
+		if (model->partition_by != NULL && model->partition_by[0] != '\0')
+			appendStringInfo(&sql, " PARTITION BY %s", model->partition_by);
+	}
 	step = make_step(quoted_name(model->schema, model->table), m, PHASE_CREATE,
 					 DDL_CREATE_TABLE, sql.data);
+	step->partitioned = model->partition_by != NULL && model->partition_by[0] != '\0';
+	step->owner_schema = model->parent_schema;
+	step->owner_table = model->parent_table;
 	step->model_name = display_name(model->schema, model->table);
 	step->target_schema = model->schema;
 	step->target_name = model->table;
@@ -491,5 +634,78 @@ ddl_add_foreign_key(const Model *model, int m, int fkey)
 													  quoted_name(model->schema, model->table),
 													  model->fkeys[fkey].clause));
 
+	return step;
+}
+
+/*
+ * A step that creates or changes a model of another kind (an enum, a
+ * domain, a sequence, an index), named schema.name, for the model
+ * model_name, run as run_as.
+ */
+DDLStep *
+ddl_object_step(DDLKind kind, DDLPhase phase, const char *schema, const char *name,
+				const char *model_name, const char *run_as, char *sql)
+{
+	DDLStep    *step = make_step(quoted_name(schema, name), -1, phase, kind, sql);
+
+	step->target_schema = schema;
+	step->target_name = name;
+	step->model_name = model_name;
+	step->run_as = run_as;
+	return step;
+}
+
+/*
+ * COMMENT ON <on> schema.name[.column] IS comment ("" removes it).  A
+ * schema's comment names the schema only (name NULL).
+ */
+DDLStep *
+ddl_comment(ObjectType on, const char *schema, const char *name, const char *column,
+			const char *comment, const char *model_name, const char *run_as)
+{
+	const char *what;
+	char	   *object;
+	char	   *sql;
+	DDLStep    *step;
+
+	switch (on)
+	{
+		case OBJECT_TABLE:
+			what = "TABLE";
+			break;
+		case OBJECT_COLUMN:
+			what = "COLUMN";
+			break;
+		case OBJECT_INDEX:
+			what = "INDEX";
+			break;
+		case OBJECT_TYPE:
+			what = "TYPE";
+			break;
+		case OBJECT_DOMAIN:
+			what = "DOMAIN";
+			break;
+		case OBJECT_SEQUENCE:
+			what = "SEQUENCE";
+			break;
+		case OBJECT_SCHEMA:
+			what = "SCHEMA";
+			break;
+		default:
+			elog(ERROR, "unexpected comment target %d", (int) on);
+	}
+	object = name == NULL ? pstrdup(quote_identifier(schema)) : quoted_name(schema, name);
+	if (column != NULL)
+		object = psprintf("%s.%s", object, quote_identifier(column));
+	sql = psprintf("COMMENT ON %s %s IS %s", what, object,
+				   comment[0] != '\0' ? quote_literal_cstr(comment) : "NULL");
+	step = make_step(name == NULL ? object : quoted_name(schema, name), -1, PHASE_COMMENT,
+					 DDL_COMMENT, sql);
+	step->target_schema = schema;
+	step->target_name = name;
+	step->column = column;
+	step->comment_on = on;
+	step->model_name = model_name;
+	step->run_as = run_as;
 	return step;
 }

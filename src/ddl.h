@@ -23,14 +23,17 @@
  */
 typedef enum DDLPhase
 {
-	PHASE_CREATE,				/* missing schemas and tables */
+	PHASE_CREATE,				/* missing schemas, types, sequences, tables */
+	PHASE_TYPE,					/* changes of types and sequences */
 	PHASE_DROP_CONSTRAINT,
 	PHASE_ADD_COLUMN,
 	PHASE_ALTER_COLUMN,
 	PHASE_DROP_COLUMN,
 	PHASE_ADD_CONSTRAINT,
 	PHASE_ADD_FOREIGN_KEY,
-	PHASE_VALIDATE
+	PHASE_VALIDATE,
+	PHASE_INDEX,				/* indexes dropped, then created */
+	PHASE_COMMENT				/* comments, on everything that exists by then */
 } DDLPhase;
 
 /* The one statement a step may be; checked again just before it runs */
@@ -42,7 +45,14 @@ typedef enum DDLKind
 	DDL_CREATE_SEQUENCE,
 	DDL_ALTER_SEQUENCE,
 	DDL_DROP_SEQUENCE,
-	DDL_RESTART_SEQUENCE		/* setval() past the column's largest value */
+	DDL_RESTART_SEQUENCE,		/* setval() past the column's largest value */
+	DDL_CREATE_ENUM,
+	DDL_ALTER_ENUM,
+	DDL_CREATE_DOMAIN,
+	DDL_ALTER_DOMAIN,
+	DDL_CREATE_INDEX,
+	DDL_DROP_INDEX,
+	DDL_COMMENT
 } DDLKind;
 
 #define DDL_MAX_SUBCOMMANDS 2
@@ -71,9 +81,15 @@ typedef struct DDLStep
 	/* set on dropping a foreign key: the table it references (locked too) */
 	const char *ref_schema;
 	const char *ref_table;
-	/* DDL_RESTART_SEQUENCE: the sequence's table column */
-	const char *seq_table_schema;
-	const char *seq_table_name;
+	/*
+	 * DDL_RESTART_SEQUENCE: the table of the column; DDL_CREATE_INDEX: the
+	 * index's table; CREATE TABLE ... PARTITION OF: the parent
+	 */
+	const char *owner_schema;
+	const char *owner_table;
+	bool		partitioned;	/* CREATE TABLE: with PARTITION BY */
+	char		domain_subtype; /* DDL_ALTER_DOMAIN: AlterDomainStmt.subtype */
+	ObjectType	comment_on;		/* DDL_COMMENT: what it is on */
 } DDLStep;
 
 extern int	provision_lock_timeout;
@@ -90,5 +106,11 @@ extern DDLStep *ddl_create_schema(const char *schema, const char *owner,
 								  const char *run_as, const char *model_name);
 extern DDLStep *ddl_create_table(const Model *model, int m, const bool *inline_fkeys);
 extern DDLStep *ddl_add_foreign_key(const Model *model, int m, int fkey);
+extern DDLStep *ddl_object_step(DDLKind kind, DDLPhase phase, const char *schema,
+								const char *name, const char *model_name,
+								const char *run_as, char *sql);
+extern DDLStep *ddl_comment(ObjectType on, const char *schema, const char *name,
+							const char *column, const char *comment,
+							const char *model_name, const char *run_as);
 
 #endif							/* PROVISION_DDL_H */

@@ -75,16 +75,6 @@
 #include "name.h"
 #include "trial.h"
 
-/* What the definition said beyond what the catalogs of the trial show */
-typedef struct DefinitionFacts
-{
-	const char *schema;
-	const char *table;
-	const char *definition;
-	int			prefix_chars;	/* characters before the definition in sql */
-	List	   *explicit_names; /* constraint names the user wrote */
-	List	   *foreign_keys;	/* Constraint nodes, fk_attrs filled in */
-} DefinitionFacts;
 
 /*
  * Make errors point into the user's definition, not into the CREATE TABLE
@@ -189,17 +179,19 @@ apply_fk_attribute(FkAttributes *state, Constraint *con)
  * catalogs will not tell (serial columns, explicit constraint names) and
  * take the foreign keys out.
  */
-static void
+void
 collect_facts(CreateStmt *stmt, DefinitionFacts *facts)
 {
 	List	   *kept = NIL;
 	ListCell   *lc;
 
-	if (stmt->inhRelations != NIL)
+	if (stmt->partbound != NULL && facts->partitioning_allowed)
+		;						/* PARTITION OF parent: its one "inherited" table */
+	else if (stmt->inhRelations != NIL)
 		not_a_table_body("INHERITS");
-	if (stmt->partspec != NULL)
+	if (stmt->partspec != NULL && !facts->partitioning_allowed)
 		not_a_table_body("PARTITION BY");
-	if (stmt->partbound != NULL || stmt->ofTypename != NULL)
+	if ((stmt->partbound != NULL && !facts->partitioning_allowed) || stmt->ofTypename != NULL)
 		not_a_table_body("a clause after the column list");
 	if (stmt->options != NIL)
 		not_a_table_body("WITH");
@@ -280,11 +272,29 @@ collect_facts(CreateStmt *stmt, DefinitionFacts *facts)
 }
 
 /*
+ * A table constraint added to a declared table (ALTER TABLE ... ADD
+ * CONSTRAINT in a script): a foreign key joins the others, kept out of
+ * trials; another keeps its name.  True if it is a foreign key.
+ */
+bool
+add_constraint_fact(DefinitionFacts *facts, Constraint *con)
+{
+	if (con->contype == CONSTR_FOREIGN)
+	{
+		facts->foreign_keys = lappend(facts->foreign_keys, con);
+		return true;
+	}
+	if (con->conname != NULL)
+		facts->explicit_names = lappend(facts->explicit_names, con->conname);
+	return false;
+}
+
+/*
  * Render one foreign key.  An unqualified referenced table is resolved now:
  * to the table search_path finds, if there is one, or else to the model's
  * own schema, where a model it refers to most likely lives.
  */
-static void
+void
 render_foreign_key(DefinitionFacts *facts, Constraint *con, ForeignKeyDef *fk)
 {
 	RangeVar   *pk = con->pktable;
@@ -449,7 +459,7 @@ dependencies_of(Relation deprel, Oid classid, Oid objid, List **classes, List **
  * gone.  Looks at what the trial table, and every object that depends on
  * it (defaults, constraints, indexes, sequences), depends on.
  */
-static void
+void
 reject_temporary_dependencies(Oid relid, DefinitionFacts *facts)
 {
 	Relation	deprel = table_open(DependRelationId, AccessShareLock);
@@ -511,7 +521,7 @@ reject_temporary_dependencies(Oid relid, DefinitionFacts *facts)
  * differently: it holds an expression other than a plain constant or
  * function call (see the file header).
  */
-static bool
+bool
 needs_second_trial(const TableShape *shape)
 {
 	int			i;
@@ -536,7 +546,7 @@ needs_second_trial(const TableShape *shape)
  * foreign keys, named only where the user named them.  Types come out
  * under the catalog search path, so user types are schema-qualified.
  */
-static char *
+char *
 render_body(const TableShape *shape)
 {
 	StringInfoData body;
@@ -572,27 +582,25 @@ typedef struct TrialTable
 	TableShape *second;			/* what the normalized body makes, or NULL */
 } TrialTable;
 
-/* create stmt in a new scratch schema and inspect it */
-static TableShape *
-trial_table(TrialTable *trial, CreateStmt *stmt, const char *sql, int location, int len,
-			bool first)
+/*
+ * The shape of trial table relid, declared with facts; with first (the
+ * text the user gave), its foreign keys' columns and its dependencies are
+ * checked too.
+ */
+TableShape *
+trial_table_shape(Oid relid, DefinitionFacts *facts, bool first)
 {
-	char	   *scratch = trial_schema();
-	Oid			relid;
 	Relation	rel;
 	TableShape *shape;
 	ListCell   *lc;
 	int			save_nestlevel;
 	int			i;
 
-	stmt->relation = makeRangeVar(scratch, (char *) trial->facts->table, -1);
-	trial_utility((Node *) stmt, sql, location, len);
-	relid = get_relname_relid(trial->facts->table, get_namespace_oid(scratch, false));
 	if (first)
 	{
-		foreach(lc, trial->facts->foreign_keys)
+		foreach(lc, facts->foreign_keys)
 			check_foreign_key_columns(relid, lfirst(lc));
-		reject_temporary_dependencies(relid, trial->facts);
+		reject_temporary_dependencies(relid, facts);
 	}
 
 	save_nestlevel = catalog_search_path_push();
@@ -603,7 +611,7 @@ trial_table(TrialTable *trial, CreateStmt *stmt, const char *sql, int location, 
 
 	for (i = 0; i < shape->nconstraints; i++)
 		shape->constraints[i].explicit_name =
-			is_explicit_name(trial->facts, shape->constraints[i].name);
+			is_explicit_name(facts, shape->constraints[i].name);
 	/* a serial column's default names the scratch schema: serial says it all */
 	for (i = 0; i < shape->ncolumns; i++)
 	{
@@ -611,6 +619,20 @@ trial_table(TrialTable *trial, CreateStmt *stmt, const char *sql, int location, 
 			shape->columns[i].default_expr = "";
 	}
 	return shape;
+}
+
+/* create stmt in a new scratch schema and inspect it */
+static TableShape *
+trial_table(TrialTable *trial, CreateStmt *stmt, const char *sql, int location, int len,
+			bool first)
+{
+	char	   *scratch = trial_schema();
+
+	stmt->relation = makeRangeVar(scratch, (char *) trial->facts->table, -1);
+	trial_utility((Node *) stmt, sql, location, len);
+	return trial_table_shape(get_relname_relid(trial->facts->table,
+											   get_namespace_oid(scratch, false)),
+							 trial->facts, first);
 }
 
 /* the trial's body: see trial_run() */
@@ -644,7 +666,7 @@ trial_body(void *arg)
  * Keep in shape, as the other accepted text of each default and
  * constraint, the text other gives it where the two differ.
  */
-static void
+void
 keep_other_texts(TableShape *shape, const TableShape *other)
 {
 	int			i,
@@ -684,7 +706,7 @@ keep_other_texts(TableShape *shape, const TableShape *other)
  * The text of a model: its body and its full definition (body and foreign
  * keys), from its shape.
  */
-static void
+void
 model_render(Model *model, const char *body)
 {
 	StringInfoData full;

@@ -39,6 +39,7 @@ drift_pass(DriftRun *run, Model **models, int nmodels)
 {
 	bool	   *exists = palloc(sizeof(bool) * (nmodels + 1));
 	int		   *order = model_dependency_order(models, nmodels);
+	Selection	sel;
 	int			save_nestlevel;
 	MemoryContext tablecxt = AllocSetContextCreate(CurrentMemoryContext,
 												   "provision drift",
@@ -49,7 +50,11 @@ drift_pass(DriftRun *run, Model **models, int nmodels)
 	run->nmodels = nmodels;
 	run->changes = NIL;
 	(void) find_existing(models, nmodels, exists);
-	run->creation = creation_plan(models, nmodels, order, exists);
+	sel.models = models;
+	sel.nmodels = nmodels;
+	sel.objects = NULL;
+	sel.nobjects = 0;
+	run->creation = creation_plan(&sel, order, exists, NULL);
 
 	save_nestlevel = catalog_search_path_push();
 	for (i = 0; i < nmodels; i++)

@@ -25,6 +25,7 @@
 #include "lock.h"
 #include "name.h"
 #include "order.h"
+#include "objects.h"
 #include "registry.h"
 
 /*
@@ -144,7 +145,8 @@ table_name_cmp(const void *a, const void *b)
  * would deadlock, so their names are locked with the rest.
  */
 List *
-model_table_names(Model **models, int nmodels, const bool *exists, List *steps)
+model_table_names(Model **models, int nmodels, const bool *exists, List *steps,
+				  ObjectModel **objects, int nobjects, const bool *obj_exists)
 {
 	TableName  *names;
 	int			nnames = 0;
@@ -156,7 +158,16 @@ model_table_names(Model **models, int nmodels, const bool *exists, List *steps)
 
 	for (i = 0; i < nmodels; i++)
 		allocated += 1 + models[i]->nfkeys;
+	allocated += nobjects;
 	names = palloc(sizeof(TableName) * allocated);
+	for (i = 0; i < nobjects; i++)
+	{
+		/* an object's name, where provisioning may create it */
+		if (obj_exists[i] || objects[i]->kind == OBJECT_KIND_SCHEMA)
+			continue;
+		names[nnames].schema = objects[i]->schema;
+		names[nnames++].table = objects[i]->name;
+	}
 	for (i = 0; i < nmodels; i++)
 	{
 		if (exists != NULL && exists[i])
@@ -188,57 +199,171 @@ model_table_names(Model **models, int nmodels, const bool *exists, List *steps)
 	return result;
 }
 
-/*
- * Lock the names provisioning or migrating models may create or change:
- * every missing schema, then the tables of model_table_names(), each group
- * in name order (models[] is sorted by schema, then table): one fixed order,
- * so runs wait for each other instead of deadlocking.
- */
-void
-lock_model_names(Model **models, int nmodels, const bool *exists, List *steps)
+static int
+string_ptr_cmp(const void *a, const void *b)
 {
-	int			i;
-
-	for (i = 0; i < nmodels; i++)
-	{
-		if ((i == 0 || strcmp(models[i - 1]->schema, models[i]->schema) != 0) &&
-			!OidIsValid(lookup_schema(models[i]->schema)))
-			lock_schema_name(models[i]->schema);
-	}
-	lock_table_names(model_table_names(models, nmodels, exists, steps));
+	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
 /*
- * The statements that create what is missing: schemas, then tables in
- * dependency order, then the foreign keys that close cycles.  A foreign key
- * goes into CREATE TABLE unless its target is a model of this run that
- * does not exist before it in that order.  Returns a list of DDLStep.
+ * Lock the names provisioning or migrating may create or change: every
+ * missing schema, then the names of model_table_names(), each group in
+ * name order: one fixed order, so runs wait for each other instead of
+ * deadlocking.
+ */
+void
+lock_model_names(Model **models, int nmodels, const bool *exists, List *steps,
+				 ObjectModel **objects, int nobjects, const bool *obj_exists)
+{
+	const char **schemas = palloc(sizeof(char *) * (nmodels + nobjects + 1));
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < nmodels; i++)
+		schemas[n++] = models[i]->schema;
+	for (i = 0; i < nobjects; i++)
+	{
+		if (!obj_exists[i])
+			schemas[n++] = objects[i]->schema;
+	}
+	qsort(schemas, n, sizeof(char *), string_ptr_cmp);
+	for (i = 0; i < n; i++)
+	{
+		if ((i == 0 || strcmp(schemas[i - 1], schemas[i]) != 0) &&
+			!OidIsValid(lookup_schema(schemas[i])))
+			lock_schema_name(schemas[i]);
+	}
+	lock_table_names(model_table_names(models, nmodels, exists, steps,
+									   objects, nobjects, obj_exists));
+}
+
+/* whether schema is in schemas (a List of String) */
+static bool
+schema_listed(List *schemas, const char *schema)
+{
+	ListCell   *lc;
+
+	foreach(lc, schemas)
+	{
+		if (strcmp(strVal(lfirst(lc)), schema) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * CREATE SCHEMA for schema unless it exists or is planned (listed in
+ * *planned): as the declarer of its schema model, or of the first model
+ * that needs it.
+ */
+static List *
+plan_schema(List *steps, List **planned, const char *schema, const char *run_as,
+			const char *model_name)
+{
+	if (schema_listed(*planned, schema) || OidIsValid(lookup_schema(schema)))
+		return steps;
+	*planned = lappend(*planned, makeString((char *) schema));
+	return lappend(steps, ddl_create_schema(schema, NULL, run_as, model_name));
+}
+
+/*
+ * Whether domain d's base type is another domain of the selection that is
+ * still to be created (so d must wait for it).
+ */
+static bool
+waits_for_domain(const Selection *sel, const bool *obj_created, int d)
+{
+	const char *base = sel->objects[d]->attrs[0];
+	int			i;
+
+	for (i = 0; i < sel->nobjects; i++)
+	{
+		ObjectModel *other = sel->objects[i];
+		char	   *name;
+
+		if (i == d || other->kind != OBJECT_KIND_DOMAIN || obj_created[i])
+			continue;
+		name = quoted_name(other->schema, other->name);
+		if (strcmp(base, name) == 0 ||
+			(strncmp(base, name, strlen(name)) == 0 && base[strlen(name)] == '['))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The statements that create what is missing: schemas; enum types,
+ * domains (those another domain is over first) and sequences; tables in
+ * dependency order (parents before their partitions, referenced tables
+ * before the tables that reference them); the foreign keys that close
+ * cycles; indexes; sequences' owners; comments.  A foreign key goes into
+ * CREATE TABLE unless its target is a model of this run that does not
+ * exist before it in that order.  Returns a list of DDLStep.
  */
 List *
-creation_plan(Model **models, int nmodels, const int *order, const bool *exists)
+creation_plan(const Selection *sel, const int *order, const bool *exists,
+			  const bool *obj_exists)
 {
+	Model	  **models = sel->models;
+	int			nmodels = sel->nmodels;
 	List	   *steps = NIL;
 	List	   *deferred = NIL;
+	List	   *schemas = NIL;
 	bool	   *available = palloc(sizeof(bool) * (nmodels + 1));
-	const char *last_schema = NULL;
+	bool	   *obj_done = palloc0(sizeof(bool) * (sel->nobjects + 1));
+	bool		progress;
 	ListCell   *lc;
 	int			i;
 
-	/* models[] is sorted by schema: each schema is looked at once */
+	/* schemas: the declared ones, then those missing models need */
+	for (i = 0; i < sel->nobjects; i++)
+	{
+		ObjectModel *obj = sel->objects[i];
+
+		if (obj->kind == OBJECT_KIND_SCHEMA && !obj_exists[i])
+		{
+			steps = plan_schema(steps, &schemas, obj->schema, obj->declared_by, obj->schema);
+			steps = list_concat(steps, list_delete_first(object_create_steps(obj)));
+		}
+	}
 	for (i = 0; i < nmodels; i++)
 	{
 		available[i] = exists[i];
-		if (exists[i] || (last_schema != NULL && strcmp(last_schema, models[i]->schema) == 0))
-			continue;
-		last_schema = models[i]->schema;
-		if (!OidIsValid(lookup_schema(last_schema)))
+		if (!exists[i])
+			steps = plan_schema(steps, &schemas, models[i]->schema, models[i]->declared_by,
+								display_name(models[i]->schema, models[i]->table));
+	}
+	for (i = 0; i < sel->nobjects; i++)
+	{
+		ObjectModel *obj = sel->objects[i];
+
+		if (!obj_exists[i] && obj->kind != OBJECT_KIND_SCHEMA)
+			steps = plan_schema(steps, &schemas, obj->schema, obj->declared_by,
+								display_name(obj->schema, obj->name));
+	}
+
+	/* types and sequences, domains over other domains after them */
+	for (i = 0; i < sel->nobjects; i++)
+		obj_done[i] = obj_exists[i] || sel->objects[i]->kind == OBJECT_KIND_SCHEMA ||
+			sel->objects[i]->kind == OBJECT_KIND_INDEX;
+	do
+	{
+		progress = false;
+		for (i = 0; i < sel->nobjects; i++)
 		{
-			/* created by the declarer of its first model */
-			steps = lappend(steps, ddl_create_schema(last_schema, NULL,
-													 models[i]->declared_by,
-													 display_name(models[i]->schema,
-																  models[i]->table)));
+			if (obj_done[i] ||
+				(sel->objects[i]->kind == OBJECT_KIND_DOMAIN &&
+				 waits_for_domain(sel, obj_done, i)))
+				continue;
+			steps = list_concat(steps, object_create_steps(sel->objects[i]));
+			obj_done[i] = progress = true;
 		}
+	} while (progress);
+	for (i = 0; i < sel->nobjects; i++)
+	{
+		/* a cycle of domains: left to CREATE DOMAIN to report */
+		if (!obj_done[i])
+			steps = list_concat(steps, object_create_steps(sel->objects[i]));
 	}
 
 	for (i = 0; i < nmodels; i++)
@@ -272,25 +397,119 @@ creation_plan(Model **models, int nmodels, const int *order, const bool *exists)
 		steps = lappend(steps, ddl_add_foreign_key(model, linitial_int(pair),
 												   lsecond_int(pair)));
 	}
+
+	/* indexes, the owners of new sequences, comments of new tables */
+	for (i = 0; i < sel->nobjects; i++)
+	{
+		if (!obj_exists[i] && sel->objects[i]->kind == OBJECT_KIND_INDEX)
+			steps = list_concat(steps, object_create_steps(sel->objects[i]));
+	}
+	for (i = 0; i < sel->nobjects; i++)
+	{
+		if (!obj_exists[i] && sel->objects[i]->kind == OBJECT_KIND_SEQUENCE)
+			steps = list_concat(steps, sequence_owner_steps(sel->objects[i]));
+	}
+	for (i = 0; i < nmodels; i++)
+	{
+		if (!exists[order[i]])
+			steps = list_concat(steps, table_comment_steps(models[order[i]]));
+	}
 	return steps;
 }
 
 /*
- * Provision models (sorted by schema, then table, in byte order).  Sets
- * created[i] for the models this call created, and returns the dependency
- * order in which results are reported.  With notices, reports each schema
- * and table; otherwise the caller reports a summary.  *nschemas counts the
- * schemas created.  With executed, appends each statement run to it.
+ * COMMENT ON the table and columns of model, as a newly created table
+ * gets them.
+ */
+List *
+table_comment_steps(const Model *model)
+{
+	List	   *steps = NIL;
+	char	   *comment;
+	int			ncolumns;
+	char	  **names;
+	char	  **comments;
+	const char *model_name = display_name(model->schema, model->table);
+	int			i;
+
+	model_comments(model, &comment, &ncolumns, &names, &comments);
+	if (comment[0] != '\0')
+		steps = lappend(steps, ddl_comment(OBJECT_TABLE, model->schema, model->table, NULL,
+										   comment, model_name, model->declared_by));
+	for (i = 0; i < ncolumns; i++)
+	{
+		if (comments[i][0] != '\0')
+			steps = lappend(steps, ddl_comment(OBJECT_COLUMN, model->schema, model->table,
+											   names[i], comments[i], model_name,
+											   model->declared_by));
+	}
+	return steps;
+}
+
+/*
+ * Which models of other kinds exist now; returns how many do not.
+ */
+int
+find_existing_objects(ObjectModel **objects, int nobjects, bool *exists)
+{
+	int			nmissing = 0;
+	int			i;
+
+	for (i = 0; i < nobjects; i++)
+	{
+		exists[i] = OidIsValid(object_lookup(objects[i]));
+		if (!exists[i])
+			nmissing++;
+	}
+	return nmissing;
+}
+
+/* wait for plain DDL in flight creating a missing object; true: look again */
+static bool
+wait_for_uncommitted_objects(ObjectModel **objects, int nobjects, const bool *exists)
+{
+	int			i;
+
+	for (i = 0; i < nobjects; i++)
+	{
+		Oid			nspid;
+
+		if (exists[i])
+			continue;
+		nspid = lookup_schema(objects[i]->schema);
+		if (!OidIsValid(nspid))
+		{
+			if (wait_for_uncommitted_schema(objects[i]->schema))
+				return true;
+		}
+		else if (objects[i]->kind != OBJECT_KIND_SCHEMA &&
+				 wait_for_uncommitted_relation(nspid, objects[i]->name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Provision a selection: models (sorted by schema, then table, in byte
+ * order) and models of other kinds (registry order).  Sets created[i] for
+ * the tables and obj_created[i] for the objects this call created, and
+ * returns the dependency order in which tables are reported.  With
+ * notices, reports each schema and table; otherwise the caller reports a
+ * summary.  *nschemas counts the schemas created.  With executed, appends
+ * each statement run to it.
  *
  * The no-op path (everything exists) makes catalog-cache lookups only: no
  * query, no lock.
  */
 int *
-provision_run(Model **models, int nmodels, bool notices, bool *created,
+provision_run(const Selection *sel, bool notices, bool *created, bool *obj_created,
 			  int *nschemas, List **executed)
 {
+	Model	  **models = sel->models;
+	int			nmodels = sel->nmodels;
 	int		   *order = model_dependency_order(models, nmodels);
 	bool	   *exists = palloc(sizeof(bool) * (nmodels + 1));
+	bool	   *obj_exists = palloc(sizeof(bool) * (sel->nobjects + 1));
 	List	   *steps;
 	ListCell   *lc;
 	int			i;
@@ -299,20 +518,24 @@ provision_run(Model **models, int nmodels, bool notices, bool *created,
 	for (i = 0; i < nmodels; i++)
 		created[i] = false;
 
-	if (find_existing(models, nmodels, exists) > 0)
+	if (find_existing(models, nmodels, exists) +
+		find_existing_objects(sel->objects, sel->nobjects, obj_exists) > 0)
 	{
 		/*
 		 * Lock what may be created, then look again: others may have made
 		 * it, or be making it without provision (wait for them).
 		 */
-		lock_model_names(models, nmodels, exists, NIL);
+		lock_model_names(models, nmodels, exists, NIL, sel->objects, sel->nobjects,
+						 obj_exists);
 		do
 		{
 			(void) find_existing(models, nmodels, exists);
-		} while (wait_for_uncommitted_creators(models, nmodels, exists));
+			(void) find_existing_objects(sel->objects, sel->nobjects, obj_exists);
+		} while (wait_for_uncommitted_creators(models, nmodels, exists) ||
+				 wait_for_uncommitted_objects(sel->objects, sel->nobjects, obj_exists));
 	}
 
-	steps = creation_plan(models, nmodels, order, exists);
+	steps = creation_plan(sel, order, exists, obj_exists);
 	for (i = 0; i < nmodels; i++)
 	{
 		if (!exists[i])
@@ -332,6 +555,8 @@ provision_run(Model **models, int nmodels, bool notices, bool *created,
 		}
 	}
 
+	for (i = 0; i < sel->nobjects; i++)
+		obj_created[i] = !obj_exists[i];
 	for (i = 0; i < nmodels; i++)
 	{
 		created[i] = !exists[i];
@@ -348,4 +573,3 @@ provision_run(Model **models, int nmodels, bool notices, bool *created,
 	}
 	return order;
 }
-

@@ -20,12 +20,16 @@ extern void report_schema(const char *schema, bool created);
 extern void check_model_names(const Model *model);
 extern int	find_existing(Model **models, int nmodels, bool *exists);
 extern List *model_table_names(Model **models, int nmodels, const bool *exists,
-							   List *steps);
+							   List *steps, ObjectModel **objects, int nobjects,
+							   const bool *obj_exists);
 extern void lock_model_names(Model **models, int nmodels, const bool *exists,
-							 List *steps);
-extern List *creation_plan(Model **models, int nmodels, const int *order,
-						   const bool *exists);
-extern int *provision_run(Model **models, int nmodels, bool notices,
-						  bool *created, int *nschemas, List **executed);
+							 List *steps, ObjectModel **objects, int nobjects,
+							 const bool *obj_exists);
+extern int	find_existing_objects(ObjectModel **objects, int nobjects, bool *exists);
+extern List *creation_plan(const Selection *sel, const int *order, const bool *exists,
+						   const bool *obj_exists);
+extern List *table_comment_steps(const Model *model);
+extern int *provision_run(const Selection *sel, bool notices, bool *created,
+						  bool *obj_created, int *nschemas, List **executed);
 
 #endif							/* PROVISION_ENGINE_H */

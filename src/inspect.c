@@ -27,7 +27,9 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/dependency.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_description.h"
 #include "catalog/pg_sequence.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
@@ -207,6 +209,8 @@ inspect_columns(Relation rel, TableShape *shape)
 			}
 		}
 		col->default_seq = att->attgenerated ? InvalidOid : nextval_sequence(defexpr);
+		col->attnum = att->attnum;
+		col->comment = "";
 		serial = serial_type(rel, att, col->default_seq);
 		col->serial = pstrdup(serial ? serial : "");
 	}
@@ -409,6 +413,9 @@ inspect_constraints(Relation rel, TableShape *shape)
 
 		if (constraint_rank(form->contype) < 0)
 			continue;
+		/* what a parent or partitioned table declares is the parent's */
+		if (!form->conislocal || OidIsValid(form->conparentid))
+			continue;
 		if (shape->nconstraints == allocated)
 		{
 			allocated *= 2;
@@ -434,8 +441,91 @@ inspect_constraints(Relation rel, TableShape *shape)
 }
 
 /*
- * The shape of rel: its columns in order, and its primary key, unique,
- * exclusion, check and foreign key constraints, in that order.
+ * The comments of an object: one scan of pg_description for all its
+ * sub-objects, calling found(arg, subid, text) for each.
+ */
+void
+inspect_comments(Oid objoid, Oid classoid, void (*found) (void *arg, int32 subid, char *comment),
+				 void *arg)
+{
+	Relation	description = table_open(DescriptionRelationId, AccessShareLock);
+	ScanKeyData keys[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	ScanKeyInit(&keys[0], Anum_pg_description_objoid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(objoid));
+	ScanKeyInit(&keys[1], Anum_pg_description_classoid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(classoid));
+	scan = systable_beginscan(description, DescriptionObjIndexId, true, NULL, 2, keys);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_description form = (Form_pg_description) GETSTRUCT(tuple);
+		bool		isnull;
+		Datum		value = heap_getattr(tuple, Anum_pg_description_description,
+										 RelationGetDescr(description), &isnull);
+
+		if (!isnull)
+			found(arg, form->objsubid, TextDatumGetCString(value));
+	}
+	systable_endscan(scan);
+	table_close(description, AccessShareLock);
+}
+
+static void
+table_comment_found(void *arg, int32 subid, char *comment)
+{
+	TableShape *shape = arg;
+	int			i;
+
+	if (subid == 0)
+	{
+		shape->comment = comment;
+		return;
+	}
+	for (i = 0; i < shape->ncolumns; i++)
+	{
+		if (shape->columns[i].attnum == subid)
+			shape->columns[i].comment = comment;
+	}
+}
+
+/* a partitioned table's key, a partition's parent and bound */
+static void
+inspect_partitioning(Relation rel, TableShape *shape)
+{
+	Oid			relid = RelationGetRelid(rel);
+
+	shape->partition_by = "";
+	shape->partition_bound = "";
+	shape->parent_schema = shape->parent_table = NULL;
+	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+		shape->partition_by = TextDatumGetCString(DirectFunctionCall1(pg_get_partkeydef,
+																	  ObjectIdGetDatum(relid)));
+	if (rel->rd_rel->relispartition)
+	{
+		HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+		Oid			parent = provision_partition_parent(relid);
+		bool		isnull;
+		Datum		bound;
+
+		if (!HeapTupleIsValid(tuple))
+			elog(ERROR, "cache lookup failed for relation %u", relid);
+		bound = SysCacheGetAttr(RELOID, tuple, Anum_pg_class_relpartbound, &isnull);
+		if (!isnull)
+			shape->partition_bound =
+				TextDatumGetCString(DirectFunctionCall2(pg_get_expr, bound,
+														ObjectIdGetDatum(relid)));
+		ReleaseSysCache(tuple);
+		shape->parent_schema = get_namespace_name(get_rel_namespace(parent));
+		shape->parent_table = get_rel_name(parent);
+	}
+}
+
+/*
+ * The shape of rel: its columns in order, its primary key, unique,
+ * exclusion, check and foreign key constraints, in that order (not those
+ * it inherits), its comments and its partitioning.
  */
 TableShape *
 inspect_table(Relation rel)
@@ -444,6 +534,9 @@ inspect_table(Relation rel)
 
 	inspect_columns(rel, shape);
 	inspect_constraints(rel, shape);
+	shape->comment = "";
+	inspect_comments(RelationGetRelid(rel), RelationRelationId, table_comment_found, shape);
+	inspect_partitioning(rel, shape);
 	return shape;
 }
 

@@ -17,6 +17,9 @@
 #include "model.h"
 
 extern TableShape *inspect_table(Relation rel);
+extern void inspect_comments(Oid objoid, Oid classoid,
+							 void (*found) (void *arg, int32 subid, char *comment),
+							 void *arg);
 extern char *render_column_type(const ColumnShape *col);
 extern char *render_column(const ColumnShape *col);
 extern char *fk_signature(List *columns, const char *ref_schema,

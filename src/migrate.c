@@ -205,15 +205,15 @@ provision_migrate(PG_FUNCTION_ARGS)
 	drift_run(&first, models, nmodels);
 	drifted = drifted_models(&first, &ndrifted);
 	steps = change_steps(&first);
-	lock_model_names(drifted, ndrifted, NULL, steps);
-	locked = model_table_names(drifted, ndrifted, NULL, steps);
+	lock_model_names(drifted, ndrifted, NULL, steps, NULL, 0, NULL);
+	locked = model_table_names(drifted, ndrifted, NULL, steps, NULL, 0, NULL);
 	for (;;)
 	{
 		List	   *needed;
 
 		drift_run(&run, drifted, ndrifted);
 		steps = list_concat(steps, change_steps(&run));
-		needed = model_table_names(drifted, ndrifted, NULL, steps);
+		needed = model_table_names(drifted, ndrifted, NULL, steps, NULL, 0, NULL);
 		if (list_length(needed) == list_length(locked))
 			break;				/* steps only grow: the same names */
 		unlock_table_names(locked);

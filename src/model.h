@@ -35,7 +35,9 @@ typedef struct ColumnShape
 	char		generated;		/* '\0' or 's' (STORED) */
 	char	   *identity_options;	/* " (START WITH 10)" or "" */
 	char	   *serial;			/* "serial", "bigserial", "smallserial" or "" */
+	char	   *comment;		/* COMMENT ON COLUMN, or "" */
 	/* live columns only */
+	AttrNumber	attnum;
 	Oid			typid;
 	int32		typmod;
 	Oid			default_seq;	/* the sequence of a nextval() default */
@@ -63,6 +65,11 @@ typedef struct TableShape
 	ColumnShape *columns;
 	int			nconstraints;
 	ConstraintShape *constraints;	/* sorted: p, u, x, c, f; then by name */
+	char	   *comment;		/* COMMENT ON TABLE, or "" */
+	char	   *partition_by;	/* pg_get_partkeydef(): "RANGE (at)", or "" */
+	char	   *partition_bound;	/* "FOR VALUES ...", "DEFAULT", or "" */
+	char	   *parent_schema;	/* the table it is a partition of, or NULL */
+	char	   *parent_table;
 } TableShape;
 
 typedef struct ForeignKeyDef
@@ -83,11 +90,66 @@ typedef struct Model
 	int			nfkeys;
 	ForeignKeyDef *fkeys;
 	char	   *definition;		/* body and foreign keys: what users read */
+	char	   *partition_by;	/* "RANGE (at)", or "" */
+	char	   *parent_schema;	/* a partition: the table it is one of, or NULL */
+	char	   *parent_table;
+	char	   *partition_bound;	/* a partition: "FOR VALUES ...", "DEFAULT" */
 	TableShape *shape;			/* declared columns and non-FK constraints, when
 								 * defined in this call; else see model_shape() */
 	struct RegistryTuple *stored;	/* the registry row it was read from, kept
 									 * when read for drift detection */
 } Model;
+
+/*
+ * A model of another kind than a table.  What attrs and the constraint
+ * arrays hold is the kind's:
+ *	  enum		attrs: the labels, in order
+ *	  domain	attrs: base type, collation, default, "t"/"f" NOT NULL, the
+ *				default's other text; constraints: its CHECKs
+ *	  sequence	attrs: type, start, increment, min, max, cache, "t"/"f" cycle;
+ *				table and column: OWNED BY, or NULL
+ *	  index		attrs: signature (all of its definition but its name and
+ *				table), the signature's other text; table: its table
+ *	  schema	nothing
+ */
+typedef enum ObjectKind
+{
+	OBJECT_KIND_SCHEMA,
+	OBJECT_KIND_ENUM,
+	OBJECT_KIND_DOMAIN,
+	OBJECT_KIND_SEQUENCE,
+	OBJECT_KIND_INDEX
+} ObjectKind;
+
+#define OBJECT_KIND_COUNT 5
+
+typedef struct ObjectModel
+{
+	ObjectKind	kind;
+	char	   *schema;
+	char	   *name;			/* for a schema: its name again */
+	char	   *table_schema;	/* index: its table; sequence: OWNED BY */
+	char	   *table_name;
+	char	   *column_name;	/* sequence: OWNED BY column */
+	char	   *definition;		/* the normalized statement */
+	int			nattrs;
+	char	  **attrs;
+	int			ncons;
+	char	  **con_names;
+	char	  **con_defs;
+	char	  **con_alt_defs;
+	char	   *comment;		/* "" for none */
+	char	   *declared_by;
+} ObjectModel;
+
+/* What a run works on: table models and models of other kinds */
+typedef struct Selection
+{
+	Model	  **models;			/* sorted by schema, then table */
+	int			nmodels;
+	ObjectModel **objects;		/* sorted by kind, schema, name */
+	int			nobjects;
+} Selection;
 
 /* A table's name, for name locks and lookups */
 typedef struct TableName

@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "catalog/objectaddress.h"
+#include "catalog/partition.h"
 #include "catalog/pg_database.h"
 #include "catalog/pg_namespace.h"
 #include "access/table.h"
@@ -22,6 +23,8 @@
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/relcache.h"
+#include "utils/regproc.h"
+#include "utils/varlena.h"
 #if PG_VERSION_NUM >= 160000
 #include "nodes/miscnodes.h"
 #endif
@@ -163,6 +166,31 @@ provision_parse_type_string(const char *str, Oid *typid, int32 *typmod)
 #define provision_mark_guc_prefix_reserved(prefix) MarkGUCPrefixReserved(prefix)
 #else
 #define provision_mark_guc_prefix_reserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/* get_partition_parent() grew even_if_detached in 14 */
+#if PG_VERSION_NUM >= 140000
+#define provision_partition_parent(relid) get_partition_parent((relid), false)
+#else
+#define provision_partition_parent(relid) get_partition_parent(relid)
+#endif
+
+/* A_Const holds a union from 15 on, a Value before; isnull arrived with it */
+#if PG_VERSION_NUM >= 150000
+#define provision_a_const_str(c) \
+	((!(c)->isnull && IsA(&(c)->val, String)) ? strVal(&(c)->val) : (char *) NULL)
+#define provision_a_const_set_str(c, s) ((c)->val.sval.sval = (s))
+#else
+#define provision_a_const_str(c) \
+	((c)->val.type == T_String ? (c)->val.val.str : (char *) NULL)
+#define provision_a_const_set_str(c, s) ((c)->val.val.str = (s))
+#endif
+
+/* stringToQualifiedNameList() grew an error context in 16 */
+#if PG_VERSION_NUM >= 160000
+#define provision_string_to_qualified_name_list(s) stringToQualifiedNameList((s), NULL)
+#else
+#define provision_string_to_qualified_name_list(s) stringToQualifiedNameList(s)
 #endif
 
 /* Column storage is a name from 16 on, a char before */

@@ -29,6 +29,7 @@
 #include "drift.h"
 #include "engine.h"
 #include "name.h"
+#include "objects.h"
 #include "order.h"
 #include "registry.h"
 
@@ -139,6 +140,26 @@ provision_define(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* the index models of schema.table */
+static ObjectModel **
+table_indexes(const char *schema, const char *table, int *n)
+{
+	int			nobjects;
+	ObjectModel **objects = registry_fetch_objects(&nobjects, false);
+	ObjectModel **result = palloc(sizeof(ObjectModel *) * (nobjects + 1));
+	int			i;
+
+	*n = 0;
+	for (i = 0; i < nobjects; i++)
+	{
+		if (objects[i]->kind == OBJECT_KIND_INDEX &&
+			strcmp(objects[i]->table_schema, schema) == 0 &&
+			strcmp(objects[i]->table_name, table) == 0)
+			result[(*n)++] = objects[i];
+	}
+	return result;
+}
+
 /*
  * provision_table(table_name text, definition text DEFAULT NULL) RETURNS text
  *
@@ -153,7 +174,9 @@ provision_table(PG_FUNCTION_ARGS)
 	char	   *schema;
 	char	   *table;
 	Model	   *model;
+	Selection	sel;
 	bool		created;
+	bool	   *obj_created;
 	int			nschemas;
 	int			ndrift;
 
@@ -175,7 +198,11 @@ provision_table(PG_FUNCTION_ARGS)
 					 errhint("Declare it with provision_define(), or pass its definition to provision_table().")));
 	}
 
-	(void) provision_run(&model, 1, true, &created, &nschemas, NULL);
+	sel.models = &model;
+	sel.nmodels = 1;
+	sel.objects = table_indexes(schema, table, &sel.nobjects);
+	obj_created = palloc(sizeof(bool) * (sel.nobjects + 1));
+	(void) provision_run(&sel, true, &created, obj_created, &nschemas, NULL);
 	if (created)
 		PG_RETURN_TEXT_P(cstring_to_text("created"));
 
@@ -194,6 +221,32 @@ provision_table(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text("exists"));
 }
 
+/* "2 schemas, 1 enum, 3 indexes": what a run created besides tables */
+static char *
+created_objects_text(ObjectModel **objects, int nobjects, const bool *created, int nschemas)
+{
+	static const char *const singular[] = {"schema", "enum type", "domain", "sequence", "index"};
+	static const char *const plural[] = {"schemas", "enum types", "domains", "sequences", "indexes"};
+	int			counts[OBJECT_KIND_COUNT] = {0};
+	StringInfoData buf;
+	int			i;
+
+	for (i = 0; i < nobjects; i++)
+	{
+		if (created[i] && objects[i]->kind != OBJECT_KIND_SCHEMA)
+			counts[objects[i]->kind]++;
+	}
+	counts[OBJECT_KIND_SCHEMA] = nschemas;
+	initStringInfo(&buf);
+	for (i = 0; i < OBJECT_KIND_COUNT; i++)
+	{
+		if (counts[i] > 0)
+			appendStringInfo(&buf, "%s%d %s", buf.len ? ", " : "", counts[i],
+							 counts[i] == 1 ? singular[i] : plural[i]);
+	}
+	return buf.len ? buf.data : NULL;
+}
+
 /*
  * provision_all() RETURNS TABLE(table_name text, action text)
  *
@@ -206,8 +259,12 @@ provision_all(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Model	  **models;
 	int			nmodels;
+	ObjectModel **objects;
+	int			nobjects;
+	Selection	sel;
 	bool	   *exists;
 	bool	   *created;
+	bool	   *obj_created;
 	int		   *order;
 	int			ncreated = 0;
 	int			nschemas;
@@ -222,19 +279,27 @@ provision_all(PG_FUNCTION_ARGS)
 	 * only when something is missing.
 	 */
 	models = registry_fetch_all(&nmodels, MODEL_NAMES);
+	objects = registry_fetch_objects(&nobjects, true);
 	exists = palloc(sizeof(bool) * (nmodels + 1));
-	if (find_existing(models, nmodels, exists) == 0)
+	obj_created = palloc0(sizeof(bool) * (nobjects + 1));
+	if (find_existing(models, nmodels, exists) == 0 &&
+		find_existing_objects(objects, nobjects, obj_created) == 0)
 	{
-		/* every table exists: nothing to create */
+		/* everything exists: nothing to create */
 		created = palloc0(sizeof(bool) * (nmodels + 1));
+		obj_created = palloc0(sizeof(bool) * (nobjects + 1));
 		order = model_dependency_order(models, nmodels);
 		nschemas = 0;
 	}
 	else
 	{
-		models = registry_fetch_all(&nmodels, MODEL_DEFINITION);
+		sel.models = models = registry_fetch_all(&nmodels, MODEL_DEFINITION);
+		sel.nmodels = nmodels;
+		sel.objects = objects = registry_fetch_objects(&nobjects, false);
+		sel.nobjects = nobjects;
 		created = palloc(sizeof(bool) * (nmodels + 1));
-		order = provision_run(models, nmodels, false, created, &nschemas, NULL);
+		obj_created = palloc(sizeof(bool) * (nobjects + 1));
+		order = provision_run(&sel, false, created, obj_created, &nschemas, NULL);
 	}
 
 	for (i = 0; i < nmodels; i++)
@@ -250,22 +315,26 @@ provision_all(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 
-	if (nmodels == 0)
+	if (nmodels == 0 && nobjects == 0)
 		ereport(NOTICE,
 				(errmsg("no models are declared"),
-				 errhint("Declare tables with provision_define() or provision_table().")));
-	else if (nschemas > 0)
-		ereport(NOTICE,
-				(errmsg_plural("provisioned %d declared table: %d created, %d already existed",
-							   "provisioned %d declared tables: %d created, %d already existed",
-							   nmodels, nmodels, ncreated, nmodels - ncreated),
-				 errdetail_plural("%d schema was created.", "%d schemas were created.",
-								  nschemas, nschemas)));
+				 errhint("Declare tables with provision_define() or provision_table(), or a whole schema with provision_load().")));
 	else
-		ereport(NOTICE,
-				(errmsg_plural("provisioned %d declared table: %d created, %d already existed",
-							   "provisioned %d declared tables: %d created, %d already existed",
-							   nmodels, nmodels, ncreated, nmodels - ncreated)));
+	{
+		char	   *others = created_objects_text(objects, nobjects, obj_created, nschemas);
+
+		if (others != NULL)
+			ereport(NOTICE,
+					(errmsg_plural("provisioned %d declared table: %d created, %d already existed",
+								   "provisioned %d declared tables: %d created, %d already existed",
+								   nmodels, nmodels, ncreated, nmodels - ncreated),
+					 errdetail("Also created: %s.", others)));
+		else
+			ereport(NOTICE,
+					(errmsg_plural("provisioned %d declared table: %d created, %d already existed",
+								   "provisioned %d declared tables: %d created, %d already existed",
+								   nmodels, nmodels, ncreated, nmodels - ncreated)));
+	}
 	return (Datum) 0;
 }
 

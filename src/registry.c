@@ -53,6 +53,7 @@
 #include "trust.h"
 
 #define REGISTRY_TABLE		"provision_registry"
+#define OBJECTS_TABLE		"provision_objects"
 #define DECLARER_ROLE		"provision_declarer"
 
 static Oid	registry_nspid = InvalidOid;
@@ -74,23 +75,32 @@ registry_namespace(void)
 }
 
 static Oid
-registry_relid(void)
+table_relid(const char *table)
 {
-	Oid			relid = get_relname_relid(REGISTRY_TABLE, registry_nspid);
+	Oid			relid = get_relname_relid(table, registry_nspid);
 
 	if (!OidIsValid(relid))
-		elog(ERROR, "table \"%s\" of extension \"provision\" not found", REGISTRY_TABLE);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table \"%s\" of extension \"provision\" does not exist", table),
+				 errhint("Update the extension: ALTER EXTENSION provision UPDATE.")));
 	return relid;
 }
 
+static Oid
+registry_relid(void)
+{
+	return table_relid(REGISTRY_TABLE);
+}
+
 static char *
-registry_qualified_name(void)
+qualified_name_of(const char *table)
 {
 	char	   *nspname = get_namespace_name(registry_nspid);
 
 	if (nspname == NULL)
 		elog(ERROR, "schema of extension \"provision\" not found");
-	return quote_qualified_identifier(nspname, REGISTRY_TABLE);
+	return quote_qualified_identifier(nspname, table);
 }
 
 /* the owner of the registry: the role provision writes it as */
@@ -139,8 +149,8 @@ void
 reject_extension_relation(const char *schema, const char *table, bool existing)
 {
 	static const char *const own[] = {
-		"provision_registry", "provision_models", "provision_history",
-		"provision_history_log", "provision_history_log_id_seq"
+		"provision_registry", "provision_objects", "provision_models",
+		"provision_history", "provision_history_log", "provision_history_log_id_seq"
 	};
 	Oid			nspid = lookup_schema(schema);
 	Oid			relid;
@@ -178,54 +188,135 @@ reject_extension_relation(const char *schema, const char *table, bool existing)
 }
 
 /*
- * The registry's columns: the one list both the reader and the writer use.
+ * The columns of a registry table: the one list both the reader and the
+ * writer use.
  */
+typedef struct RegistryColumnDesc
+{
+	const char *name;
+	Oid			type;
+	bool		nullable;		/* NULL means something (no comment, ...) */
+} RegistryColumnDesc;
+
+typedef struct RegistryTable
+{
+	const char *name;
+	const RegistryColumnDesc *columns;
+	int			ncolumns;
+	int			declared_at;	/* the column that takes now() */
+	int			first_updated;	/* ON CONFLICT updates this column and later */
+	const char *conflict;		/* the primary key, for ON CONFLICT */
+} RegistryTable;
+
+/* provision_registry: one row per table model */
 typedef enum RegistryColumn
 {
 	RC_SCHEMA, RC_TABLE, RC_FK_REF_SCHEMAS, RC_FK_REF_TABLES,
 	RC_BODY, RC_DEFINITION, RC_FOREIGN_KEYS, RC_FK_NAMES, RC_FK_SIGNATURES,
 	RC_COL_NAMES, RC_COL_TYPES, RC_COL_COLLATIONS, RC_COL_NOTNULL,
 	RC_COL_DEFAULTS, RC_COL_ALT_DEFAULTS, RC_COL_IDENTITY, RC_COL_GENERATED,
-	RC_COL_IDENTITY_OPTIONS, RC_COL_SERIAL,
+	RC_COL_IDENTITY_OPTIONS, RC_COL_SERIAL, RC_COL_COMMENTS,
 	RC_CON_NAMES, RC_CON_TYPES, RC_CON_DEFS, RC_CON_ALT_DEFS, RC_CON_EXPLICIT,
+	RC_COMMENT, RC_PARTITION_BY, RC_PARTITION_OF_SCHEMA, RC_PARTITION_OF_TABLE,
+	RC_PARTITION_BOUND,
 	RC_DECLARED_AT, RC_DECLARED_BY,
 	RC_COUNT
 } RegistryColumn;
 
-typedef struct RegistryColumnDesc
-{
-	const char *name;
-	Oid			type;
-} RegistryColumnDesc;
-
 static const RegistryColumnDesc registry_columns[RC_COUNT] = {
-	[RC_SCHEMA] = {"schema_name", NAMEOID},
-	[RC_TABLE] = {"table_name", NAMEOID},
-	[RC_FK_REF_SCHEMAS] = {"fk_ref_schemas", TEXTARRAYOID},
-	[RC_FK_REF_TABLES] = {"fk_ref_tables", TEXTARRAYOID},
-	[RC_BODY] = {"body", TEXTOID},
-	[RC_DEFINITION] = {"definition", TEXTOID},
-	[RC_FOREIGN_KEYS] = {"foreign_keys", TEXTARRAYOID},
-	[RC_FK_NAMES] = {"fk_names", TEXTARRAYOID},
-	[RC_FK_SIGNATURES] = {"fk_signatures", TEXTARRAYOID},
-	[RC_COL_NAMES] = {"col_names", TEXTARRAYOID},
-	[RC_COL_TYPES] = {"col_types", TEXTARRAYOID},
-	[RC_COL_COLLATIONS] = {"col_collations", TEXTARRAYOID},
-	[RC_COL_NOTNULL] = {"col_notnull", BOOLARRAYOID},
-	[RC_COL_DEFAULTS] = {"col_defaults", TEXTARRAYOID},
-	[RC_COL_ALT_DEFAULTS] = {"col_alt_defaults", TEXTARRAYOID},
-	[RC_COL_IDENTITY] = {"col_identity", TEXTARRAYOID},
-	[RC_COL_GENERATED] = {"col_generated", TEXTARRAYOID},
-	[RC_COL_IDENTITY_OPTIONS] = {"col_identity_options", TEXTARRAYOID},
-	[RC_COL_SERIAL] = {"col_serial", TEXTARRAYOID},
-	[RC_CON_NAMES] = {"con_names", TEXTARRAYOID},
-	[RC_CON_TYPES] = {"con_types", TEXTARRAYOID},
-	[RC_CON_DEFS] = {"con_defs", TEXTARRAYOID},
-	[RC_CON_ALT_DEFS] = {"con_alt_defs", TEXTARRAYOID},
-	[RC_CON_EXPLICIT] = {"con_explicit", BOOLARRAYOID},
-	[RC_DECLARED_AT] = {"declared_at", TIMESTAMPTZOID},
-	[RC_DECLARED_BY] = {"declared_by", NAMEOID},
+	[RC_SCHEMA] = {"schema_name", NAMEOID, false},
+	[RC_TABLE] = {"table_name", NAMEOID, false},
+	[RC_FK_REF_SCHEMAS] = {"fk_ref_schemas", TEXTARRAYOID, false},
+	[RC_FK_REF_TABLES] = {"fk_ref_tables", TEXTARRAYOID, false},
+	[RC_BODY] = {"body", TEXTOID, false},
+	[RC_DEFINITION] = {"definition", TEXTOID, false},
+	[RC_FOREIGN_KEYS] = {"foreign_keys", TEXTARRAYOID, false},
+	[RC_FK_NAMES] = {"fk_names", TEXTARRAYOID, false},
+	[RC_FK_SIGNATURES] = {"fk_signatures", TEXTARRAYOID, false},
+	[RC_COL_NAMES] = {"col_names", TEXTARRAYOID, false},
+	[RC_COL_TYPES] = {"col_types", TEXTARRAYOID, false},
+	[RC_COL_COLLATIONS] = {"col_collations", TEXTARRAYOID, false},
+	[RC_COL_NOTNULL] = {"col_notnull", BOOLARRAYOID, false},
+	[RC_COL_DEFAULTS] = {"col_defaults", TEXTARRAYOID, false},
+	[RC_COL_ALT_DEFAULTS] = {"col_alt_defaults", TEXTARRAYOID, false},
+	[RC_COL_IDENTITY] = {"col_identity", TEXTARRAYOID, false},
+	[RC_COL_GENERATED] = {"col_generated", TEXTARRAYOID, false},
+	[RC_COL_IDENTITY_OPTIONS] = {"col_identity_options", TEXTARRAYOID, false},
+	[RC_COL_SERIAL] = {"col_serial", TEXTARRAYOID, false},
+	[RC_COL_COMMENTS] = {"col_comments", TEXTARRAYOID, false},
+	[RC_CON_NAMES] = {"con_names", TEXTARRAYOID, false},
+	[RC_CON_TYPES] = {"con_types", TEXTARRAYOID, false},
+	[RC_CON_DEFS] = {"con_defs", TEXTARRAYOID, false},
+	[RC_CON_ALT_DEFS] = {"con_alt_defs", TEXTARRAYOID, false},
+	[RC_CON_EXPLICIT] = {"con_explicit", BOOLARRAYOID, false},
+	[RC_COMMENT] = {"comment", TEXTOID, true},
+	[RC_PARTITION_BY] = {"partition_by", TEXTOID, false},
+	[RC_PARTITION_OF_SCHEMA] = {"partition_of_schema", NAMEOID, true},
+	[RC_PARTITION_OF_TABLE] = {"partition_of_table", NAMEOID, true},
+	[RC_PARTITION_BOUND] = {"partition_bound", TEXTOID, false},
+	[RC_DECLARED_AT] = {"declared_at", TIMESTAMPTZOID, false},
+	[RC_DECLARED_BY] = {"declared_by", NAMEOID, false},
 };
+
+static const RegistryTable table_registry = {
+	REGISTRY_TABLE, registry_columns, RC_COUNT, RC_DECLARED_AT, RC_FK_REF_SCHEMAS,
+	"schema_name, table_name"
+};
+
+/* provision_objects: one row per model of another kind */
+typedef enum ObjectColumn
+{
+	OC_KIND, OC_SCHEMA, OC_NAME, OC_TABLE_SCHEMA, OC_TABLE_NAME, OC_COLUMN_NAME,
+	OC_DEFINITION, OC_ATTRS, OC_CON_NAMES, OC_CON_DEFS, OC_CON_ALT_DEFS, OC_COMMENT,
+	OC_DECLARED_AT, OC_DECLARED_BY,
+	OC_COUNT
+} ObjectColumn;
+
+static const RegistryColumnDesc object_columns[OC_COUNT] = {
+	[OC_KIND] = {"kind", TEXTOID, false},
+	[OC_SCHEMA] = {"schema_name", NAMEOID, false},
+	[OC_NAME] = {"object_name", NAMEOID, false},
+	[OC_TABLE_SCHEMA] = {"table_schema", NAMEOID, true},
+	[OC_TABLE_NAME] = {"table_name", NAMEOID, true},
+	[OC_COLUMN_NAME] = {"column_name", NAMEOID, true},
+	[OC_DEFINITION] = {"definition", TEXTOID, false},
+	[OC_ATTRS] = {"attrs", TEXTARRAYOID, false},
+	[OC_CON_NAMES] = {"con_names", TEXTARRAYOID, false},
+	[OC_CON_DEFS] = {"con_defs", TEXTARRAYOID, false},
+	[OC_CON_ALT_DEFS] = {"con_alt_defs", TEXTARRAYOID, false},
+	[OC_COMMENT] = {"comment", TEXTOID, true},
+	[OC_DECLARED_AT] = {"declared_at", TIMESTAMPTZOID, false},
+	[OC_DECLARED_BY] = {"declared_by", NAMEOID, false},
+};
+
+static const RegistryTable object_registry = {
+	OBJECTS_TABLE, object_columns, OC_COUNT, OC_DECLARED_AT, OC_TABLE_SCHEMA,
+	"kind, schema_name, object_name"
+};
+
+/* the kinds of provision_objects, by ObjectKind */
+static const char *const object_kind_names[OBJECT_KIND_COUNT] = {
+	[OBJECT_KIND_SCHEMA] = "schema",
+	[OBJECT_KIND_ENUM] = "enum",
+	[OBJECT_KIND_DOMAIN] = "domain",
+	[OBJECT_KIND_SEQUENCE] = "sequence",
+	[OBJECT_KIND_INDEX] = "index",
+};
+
+/* how many attrs each kind has; -1: any number (an enum's labels) */
+static const int object_kind_nattrs[OBJECT_KIND_COUNT] = {
+	[OBJECT_KIND_SCHEMA] = 0,
+	[OBJECT_KIND_ENUM] = -1,
+	[OBJECT_KIND_DOMAIN] = 5,
+	[OBJECT_KIND_SEQUENCE] = 7,
+	[OBJECT_KIND_INDEX] = 2,
+};
+
+const char *
+object_kind_name(ObjectKind kind)
+{
+	return object_kind_names[kind];
+}
 
 /* the columns a MODEL_NAMES read needs: the no-op path deforms no further */
 static const RegistryColumn name_columns[] = {
@@ -234,12 +325,14 @@ static const RegistryColumn name_columns[] = {
 
 typedef struct RegistryRow
 {
+	const RegistryTable *table;
 	TupleDesc	desc;
-	AttrNumber	attnums[RC_COUNT];
+	AttrNumber	attnums[Max(RC_COUNT, OC_COUNT)];
 	Datum	   *values;			/* the current row, deformed once */
 	bool	   *nulls;
-	const char *schema;			/* the model's name, once read: for errors */
-	const char *table;
+	const char *kind;			/* the model's kind and name, once read: for errors */
+	const char *schema;
+	const char *name;
 } RegistryRow;
 
 /*
@@ -255,34 +348,35 @@ struct RegistryTuple
 };
 
 static void
-registry_layout(RegistryRow *row, TupleDesc desc)
+registry_layout(RegistryRow *row, const RegistryTable *table, TupleDesc desc)
 {
 	int			i;
 
+	row->table = table;
 	row->desc = desc;
-	for (i = 0; i < RC_COUNT; i++)
+	for (i = 0; i < table->ncolumns; i++)
 	{
-		row->attnums[i] = SPI_fnumber(desc, registry_columns[i].name);
+		row->attnums[i] = SPI_fnumber(desc, table->columns[i].name);
 		if (row->attnums[i] <= 0 ||
-			TupleDescAttr(desc, row->attnums[i] - 1)->atttypid != registry_columns[i].type)
+			TupleDescAttr(desc, row->attnums[i] - 1)->atttypid != table->columns[i].type)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("the registry of extension \"provision\" is not the one this library expects"),
 					 errdetail("Column \"%s\" of table \"%s\" is missing or of another type.",
-							   registry_columns[i].name, REGISTRY_TABLE),
+							   table->columns[i].name, table->name),
 					 errhint("Update the extension: ALTER EXTENSION provision UPDATE.")));
 	}
-	row->schema = row->table = NULL;
+	row->kind = row->schema = row->name = NULL;
 }
 
-/* the registry has the columns this library writes (else: update the extension) */
+/* the registry tables have the columns this library writes (else: update the extension) */
 static void
-registry_check_layout(void)
+registry_check_layout(const RegistryTable *table)
 {
-	Relation	rel = table_open(registry_relid(), AccessShareLock);
+	Relation	rel = table_open(table_relid(table->name), AccessShareLock);
 	RegistryRow row;
 
-	registry_layout(&row, RelationGetDescr(rel));
+	registry_layout(&row, table, RelationGetDescr(rel));
 	table_close(rel, AccessShareLock);
 }
 
@@ -310,45 +404,66 @@ damaged(RegistryRow *row, const char *fmt,...)
 			break;
 		enlargeStringInfo(&detail, needed);
 	}
-	if (row->schema != NULL && row->table != NULL)
+	if (row->schema != NULL && row->name != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("the model of table \"%s\" is damaged",
-						display_name(row->schema, row->table)),
+				 errmsg("the model of %s \"%s\" is damaged",
+						row->kind ? row->kind : "table", display_name(row->schema, row->name)),
 				 errdetail("%s", detail.data),
-				 errhint("Its registry row was not written by provision. Declare the model again with provision_define(), or remove it with provision_forget().")));
+				 errhint("Its registry row was not written by provision. Declare the model again, or remove it with provision_forget().")));
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
 			 errmsg("a row of the model registry is damaged"),
 			 errdetail("%s", detail.data),
 			 errhint("The row was not written by provision. A superuser can remove it from %s.",
-					 registry_qualified_name())));
+					 qualified_name_of(row->table->name))));
 }
 
 static Datum
-row_value(RegistryRow *row, RegistryColumn column)
+row_value(RegistryRow *row, int column)
 {
 	int			i = row->attnums[column] - 1;
 
 	if (row->nulls[i])
-		damaged(row, "Its column \"%s\" is null.", registry_columns[column].name);
+		damaged(row, "Its column \"%s\" is null.", row->table->columns[column].name);
 	return row->values[i];
 }
 
+static bool
+row_isnull(RegistryRow *row, int column)
+{
+	Assert(row->table->columns[column].nullable);
+	return row->nulls[row->attnums[column] - 1];
+}
+
 static char *
-row_text(RegistryRow *row, RegistryColumn column)
+row_text(RegistryRow *row, int column)
 {
 	return TextDatumGetCString(row_value(row, column));
 }
 
+/* a nullable text: "" when NULL */
 static char *
-row_name(RegistryRow *row, RegistryColumn column)
+row_text_or_empty(RegistryRow *row, int column)
+{
+	return row_isnull(row, column) ? "" : row_text(row, column);
+}
+
+static char *
+row_name(RegistryRow *row, int column)
 {
 	char	   *name = pstrdup(NameStr(*DatumGetName(row_value(row, column))));
 
 	if (name[0] == '\0')
-		damaged(row, "Its column \"%s\" is empty.", registry_columns[column].name);
+		damaged(row, "Its column \"%s\" is empty.", row->table->columns[column].name);
 	return name;
+}
+
+/* a nullable name: NULL when NULL */
+static char *
+row_name_or_null(RegistryRow *row, int column)
+{
+	return row_isnull(row, column) ? NULL : row_name(row, column);
 }
 
 /*
@@ -374,10 +489,10 @@ array_is_empty(Datum array)
  * row's other arrays of the same group (*count >= 0), or sets it.
  */
 static Datum *
-row_array(RegistryRow *row, RegistryColumn column, int *count)
+row_array(RegistryRow *row, int column, int *count)
 {
 	Datum		array = row_value(row, column);
-	Oid			elemtype = registry_columns[column].type == BOOLARRAYOID ? BOOLOID : TEXTOID;
+	Oid			elemtype = row->table->columns[column].type == BOOLARRAYOID ? BOOLOID : TEXTOID;
 	Datum	   *elems = NULL;
 	bool	   *nulls;
 	int			n = 0;
@@ -389,7 +504,7 @@ row_array(RegistryRow *row, RegistryColumn column, int *count)
 
 		if (ARR_NDIM(a) != 1)
 			damaged(row, "Its column \"%s\" is not a one-dimensional array.",
-					registry_columns[column].name);
+					row->table->columns[column].name);
 		deconstruct_array(a, elemtype, elemtype == BOOLOID ? 1 : -1,
 						  elemtype == BOOLOID, elemtype == BOOLOID ? TYPALIGN_CHAR : TYPALIGN_INT,
 						  &elems, &nulls, &n);
@@ -397,20 +512,32 @@ row_array(RegistryRow *row, RegistryColumn column, int *count)
 		{
 			if (nulls[i])
 				damaged(row, "Element %d of its column \"%s\" is null.",
-						i + 1, registry_columns[column].name);
+						i + 1, row->table->columns[column].name);
 		}
 	}
 	if (*count >= 0 && n != *count)
 		damaged(row, "Its column \"%s\" has %d elements where %d were expected.",
-				registry_columns[column].name, n, *count);
+				row->table->columns[column].name, n, *count);
 	*count = n;
 	return elems;
 }
 
+/* a text array column as C strings */
+static char **
+row_strings(RegistryRow *row, int column, int *count)
+{
+	Datum	   *elems = row_array(row, column, count);
+	char	  **strings = palloc(sizeof(char *) * (*count + 1));
+	int			i;
+
+	for (i = 0; i < *count; i++)
+		strings[i] = TextDatumGetCString(elems[i]);
+	return strings;
+}
+
 /* a one-character code out of the ones allowed ("" counts as '\0') */
 static char
-row_code(RegistryRow *row, RegistryColumn column, Datum value, const char *allowed,
-		 bool empty_ok)
+row_code(RegistryRow *row, int column, Datum value, const char *allowed, bool empty_ok)
 {
 	char	   *s = TextDatumGetCString(value);
 
@@ -418,18 +545,18 @@ row_code(RegistryRow *row, RegistryColumn column, Datum value, const char *allow
 		(s[0] != '\0' && s[1] == '\0' && strchr(allowed, s[0]) != NULL))
 		return s[0];
 	damaged(row, "Its column \"%s\" holds \"%s\", which no model has.",
-			registry_columns[column].name, s);
+			row->table->columns[column].name, s);
 	return '\0';				/* keep the compiler quiet */
 }
 
 static char *
-row_identifier(RegistryRow *row, RegistryColumn column, Datum value)
+row_identifier(RegistryRow *row, int column, Datum value)
 {
 	char	   *s = TextDatumGetCString(value);
 
 	if (s[0] == '\0' || strlen(s) >= NAMEDATALEN)
 		damaged(row, "Its column \"%s\" holds \"%s\", which is not a name.",
-				registry_columns[column].name, s);
+				row->table->columns[column].name, s);
 	return s;
 }
 
@@ -449,6 +576,7 @@ shape_from_row(RegistryRow *row)
 	Datum	   *generated = row_array(row, RC_COL_GENERATED, &n);
 	Datum	   *idopts = row_array(row, RC_COL_IDENTITY_OPTIONS, &n);
 	Datum	   *serial = row_array(row, RC_COL_SERIAL, &n);
+	Datum	   *comments = row_array(row, RC_COL_COMMENTS, &n);
 	Datum	   *connames = row_array(row, RC_CON_NAMES, &c);
 	Datum	   *contypes = row_array(row, RC_CON_TYPES, &c);
 	Datum	   *condefs = row_array(row, RC_CON_DEFS, &c);
@@ -474,6 +602,7 @@ shape_from_row(RegistryRow *row)
 		col->generated = row_code(row, RC_COL_GENERATED, generated[i], "s", true);
 		col->identity_options = TextDatumGetCString(idopts[i]);
 		col->serial = TextDatumGetCString(serial[i]);
+		col->comment = TextDatumGetCString(comments[i]);
 		if (col->serial[0] != '\0' && strcmp(col->serial, "serial") != 0 &&
 			strcmp(col->serial, "bigserial") != 0 && strcmp(col->serial, "smallserial") != 0)
 			damaged(row, "Its column \"%s\" holds \"%s\", which no model has.",
@@ -495,6 +624,14 @@ shape_from_row(RegistryRow *row)
 		if (con->def[0] == '\0')
 			damaged(row, "Constraint \"%s\" has no definition.", con->name);
 	}
+	shape->comment = row_text_or_empty(row, RC_COMMENT);
+	shape->partition_by = row_text(row, RC_PARTITION_BY);
+	shape->partition_bound = row_text(row, RC_PARTITION_BOUND);
+	shape->parent_schema = row_name_or_null(row, RC_PARTITION_OF_SCHEMA);
+	shape->parent_table = row_name_or_null(row, RC_PARTITION_OF_TABLE);
+	if ((shape->parent_schema == NULL) != (shape->parent_table == NULL) ||
+		(shape->parent_table == NULL) != (shape->partition_bound[0] == '\0'))
+		damaged(row, "Its partition columns do not agree with each other.");
 	return shape;
 }
 
@@ -517,7 +654,7 @@ model_shape(const Model *model)
 	row.values = palloc(sizeof(Datum) * row.desc->natts);
 	row.nulls = palloc(sizeof(bool) * row.desc->natts);
 	row.schema = model->schema;
-	row.table = model->table;
+	row.name = model->table;
 	heap_deform_tuple(model->stored->tuple, row.desc, row.values, row.nulls);
 	return shape_from_row(&row);
 }
@@ -534,11 +671,11 @@ model_from_row(RegistryRow *row, ModelRead read, HeapTuple tuple, const Registry
 	Datum	   *signatures = NULL;
 	int			i;
 
-	row->schema = row->table = NULL;
+	row->kind = row->schema = row->name = NULL;
 	model->schema = row_name(row, RC_SCHEMA);
 	model->table = row_name(row, RC_TABLE);
 	row->schema = model->schema;
-	row->table = model->table;
+	row->name = model->table;
 	ref_schemas = row_array(row, RC_FK_REF_SCHEMAS, &n);
 	ref_tables = row_array(row, RC_FK_REF_TABLES, &n);
 	if (read >= MODEL_DEFINITION)
@@ -549,6 +686,13 @@ model_from_row(RegistryRow *row, ModelRead read, HeapTuple tuple, const Registry
 		model->body = row_text(row, RC_BODY);
 		model->definition = row_text(row, RC_DEFINITION);
 		model->declared_by = row_name(row, RC_DECLARED_BY);
+		model->partition_by = row_text(row, RC_PARTITION_BY);
+		model->parent_schema = row_name_or_null(row, RC_PARTITION_OF_SCHEMA);
+		model->parent_table = row_name_or_null(row, RC_PARTITION_OF_TABLE);
+		model->partition_bound = row_text(row, RC_PARTITION_BOUND);
+		if ((model->parent_schema == NULL) != (model->parent_table == NULL) ||
+			(model->parent_table == NULL) != (model->partition_bound[0] == '\0'))
+			damaged(row, "Its partition columns do not agree with each other.");
 	}
 	model->nfkeys = n;
 	model->fkeys = palloc0(sizeof(ForeignKeyDef) * (n + 1));
@@ -564,8 +708,9 @@ model_from_row(RegistryRow *row, ModelRead read, HeapTuple tuple, const Registry
 		if (model->fkeys[i].clause[0] == '\0' || model->fkeys[i].signature[0] == '\0')
 			damaged(row, "Foreign key %d has no definition.", i + 1);
 	}
-	if (read == MODEL_SHAPE)
+	if (read >= MODEL_DEFINITION)
 	{
+		/* what creating the table needs beyond its statement: its comments */
 		model->stored = palloc(sizeof(struct RegistryTuple));
 		model->stored->tuple = heap_copytuple(tuple);
 		model->stored->layout = layout;
@@ -583,40 +728,143 @@ model_ptr_cmp(const void *a, const void *b)
 	return c != 0 ? c : strcmp(ma->table, mb->table);
 }
 
-/* a growing array of models */
-typedef struct ModelArray
+/*
+ * A model of another kind from its row.  With names_only, just what the
+ * no-op path needs: kind, names, and the table of an index.
+ */
+static ObjectModel *
+object_from_row(RegistryRow *row, bool names_only)
 {
-	Model	  **models;
+	ObjectModel *obj = palloc0(sizeof(ObjectModel));
+	char	   *kind;
+	int			n = -1;
+	int			c = -1;
+	int			k;
+
+	row->kind = row->schema = row->name = NULL;
+	kind = row_text(row, OC_KIND);
+	for (k = 0; k < OBJECT_KIND_COUNT; k++)
+	{
+		if (strcmp(kind, object_kind_names[k]) == 0)
+			break;
+	}
+	if (k == OBJECT_KIND_COUNT)
+		damaged(row, "Its kind is \"%s\", which no model has.", kind);
+	obj->kind = (ObjectKind) k;
+	row->kind = object_kind_names[k];
+	obj->schema = row_name(row, OC_SCHEMA);
+	obj->name = row_name(row, OC_NAME);
+	row->schema = obj->schema;
+	row->name = obj->name;
+	obj->table_schema = row_name_or_null(row, OC_TABLE_SCHEMA);
+	obj->table_name = row_name_or_null(row, OC_TABLE_NAME);
+	obj->column_name = row_name_or_null(row, OC_COLUMN_NAME);
+	if ((obj->table_schema == NULL) != (obj->table_name == NULL) ||
+		(obj->kind == OBJECT_KIND_INDEX && obj->table_name == NULL) ||
+		(obj->kind == OBJECT_KIND_SEQUENCE && (obj->table_name == NULL) != (obj->column_name == NULL)) ||
+		(obj->kind != OBJECT_KIND_SEQUENCE && obj->column_name != NULL) ||
+		(obj->kind != OBJECT_KIND_INDEX && obj->kind != OBJECT_KIND_SEQUENCE && obj->table_name != NULL))
+		damaged(row, "Its table and column do not fit its kind.");
+	if (obj->kind == OBJECT_KIND_SCHEMA && strcmp(obj->schema, obj->name) != 0)
+		damaged(row, "A schema's model must name the schema twice.");
+	if (names_only)
+		return obj;
+
+	obj->definition = row_text(row, OC_DEFINITION);
+	if (obj->definition[0] == '\0' && obj->kind != OBJECT_KIND_SCHEMA)
+		damaged(row, "It has no definition.");
+	obj->attrs = row_strings(row, OC_ATTRS, &n);
+	obj->nattrs = n;
+	if (object_kind_nattrs[k] >= 0 && n != object_kind_nattrs[k])
+		damaged(row, "Its column \"attrs\" has %d elements where %d were expected.",
+				n, object_kind_nattrs[k]);
+	obj->con_names = row_strings(row, OC_CON_NAMES, &c);
+	obj->con_defs = row_strings(row, OC_CON_DEFS, &c);
+	obj->con_alt_defs = row_strings(row, OC_CON_ALT_DEFS, &c);
+	obj->ncons = c;
+	if (c > 0 && obj->kind != OBJECT_KIND_DOMAIN)
+		damaged(row, "Only a domain has constraints.");
+	obj->comment = row_text_or_empty(row, OC_COMMENT);
+	obj->declared_by = row_name(row, OC_DECLARED_BY);
+	if (obj->kind == OBJECT_KIND_INDEX && obj->attrs[0][0] == '\0')
+		damaged(row, "The index has no signature.");
+	if (obj->kind == OBJECT_KIND_SEQUENCE)
+	{
+		int			i;
+
+		for (i = 1; i < 6; i++)
+		{
+			char	   *end;
+
+			errno = 0;
+			(void) strtoll(obj->attrs[i], &end, 10);
+			if (errno != 0 || end == obj->attrs[i] || *end != '\0')
+				damaged(row, "Its sequence option \"%s\" is not a number.", obj->attrs[i]);
+		}
+		if (strcmp(obj->attrs[6], "t") != 0 && strcmp(obj->attrs[6], "f") != 0)
+			damaged(row, "Its sequence option \"%s\" is not a boolean.", obj->attrs[6]);
+	}
+	if (obj->kind == OBJECT_KIND_DOMAIN &&
+		(obj->attrs[0][0] == '\0' ||
+		 (strcmp(obj->attrs[3], "t") != 0 && strcmp(obj->attrs[3], "f") != 0)))
+		damaged(row, "Its domain attributes are not a domain's.");
+	return obj;
+}
+
+static int
+object_ptr_cmp(const void *a, const void *b)
+{
+	const ObjectModel *oa = *(ObjectModel *const *) a;
+	const ObjectModel *ob = *(ObjectModel *const *) b;
+	int			c;
+
+	if (oa->kind != ob->kind)
+		return (int) oa->kind - (int) ob->kind;
+	c = strcmp(oa->schema, ob->schema);
+	return c != 0 ? c : strcmp(oa->name, ob->name);
+}
+
+/* a growing array of pointers */
+typedef struct PtrArray
+{
+	void	  **items;
 	int			n;
 	int			allocated;
-} ModelArray;
+} PtrArray;
 
 static void
-model_array_add(ModelArray *array, Model *model)
+ptr_array_add(PtrArray *array, void *item)
 {
 	if (array->n == array->allocated)
 	{
 		array->allocated = Max(16, array->allocated * 2);
-		array->models = array->models
-			? repalloc(array->models, sizeof(Model *) * array->allocated)
-			: palloc(sizeof(Model *) * array->allocated);
+		array->items = array->items
+			? repalloc(array->items, sizeof(void *) * array->allocated)
+			: palloc(sizeof(void *) * array->allocated);
 	}
-	array->models[array->n++] = model;
+	array->items[array->n++] = item;
 }
 
-/*
- * Decode one row into a model.  A MODEL_NAMES read deforms only up to the
- * columns it needs; the others are deformed whole.
- */
-static void
-read_row(RegistryRow *row, TupleDesc deform_desc, HeapTuple tuple, ModelRead read,
-		 const RegistryRow *layout, ModelArray *result)
+/* what one read decodes, and how */
+typedef struct ReadRequest
 {
-	Model	   *model;
+	const RegistryTable *table;
+	const char *key[3];			/* NULL: every row; else the primary key */
+	int			nkeys;
+	ModelRead	read;			/* table models */
+	bool		names_only;		/* object models */
+} ReadRequest;
 
+/* decode one row into result */
+static void
+read_row(const ReadRequest *req, RegistryRow *row, TupleDesc deform_desc, HeapTuple tuple,
+		 const RegistryRow *layout, PtrArray *result)
+{
 	heap_deform_tuple(tuple, deform_desc, row->values, row->nulls);
-	model = model_from_row(row, read, tuple, layout);
-	model_array_add(result, model);
+	if (req->table == &table_registry)
+		ptr_array_add(result, model_from_row(row, req->read, tuple, layout));
+	else
+		ptr_array_add(result, object_from_row(row, req->names_only));
 }
 
 /*
@@ -624,139 +872,151 @@ read_row(RegistryRow *row, TupleDesc deform_desc, HeapTuple tuple, ModelRead rea
  * it reads must be the ones a plain SELECT returns.
  */
 static void
-read_through_sql(const char *schema, const char *table, ModelRead read,
-				 ModelArray *result)
+read_through_sql(const ReadRequest *req, PtrArray *result)
 {
 	StringInfoData query;
-	Oid			argtypes[2] = {NAMEOID, NAMEOID};
-	Datum		args[2];
-	NameData	schema_key;
-	NameData	table_key;
+	Oid			argtypes[3] = {TEXTOID, NAMEOID, NAMEOID};
+	Datum		args[3];
+	NameData	keys[3];
 	RegistryRow row;
 	RegistryRow *layout;
 	MemoryContext caller = CurrentMemoryContext;
 	uint64		i;
+	int			k;
 	int			ret;
 
 	initStringInfo(&query);
-	appendStringInfo(&query, "SELECT * FROM %s r", registry_qualified_name());
-	if (schema != NULL)
+	appendStringInfo(&query, "SELECT * FROM %s r", qualified_name_of(req->table->name));
+	for (k = 0; k < req->nkeys; k++)
 	{
-		appendStringInfoString(&query,
-							   " WHERE r.schema_name OPERATOR(pg_catalog.=) $1"
-							   " AND r.table_name OPERATOR(pg_catalog.=) $2");
-		namestrcpy(&schema_key, schema);
-		namestrcpy(&table_key, table);
-		args[0] = NameGetDatum(&schema_key);
-		args[1] = NameGetDatum(&table_key);
+		int			column = req->table == &table_registry ? k : k;
+
+		appendStringInfo(&query, "%s r.%s OPERATOR(pg_catalog.=) $%d",
+						 k == 0 ? " WHERE" : " AND", req->table->columns[column].name, k + 1);
+		argtypes[k] = req->table->columns[column].type;
+		if (argtypes[k] == NAMEOID)
+		{
+			namestrcpy(&keys[k], req->key[k]);
+			args[k] = NameGetDatum(&keys[k]);
+		}
+		else
+			args[k] = CStringGetTextDatum(req->key[k]);
 	}
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args(query.data, schema ? 2 : 0, argtypes, args, NULL, true, 0);
+	ret = SPI_execute_with_args(query.data, req->nkeys, argtypes, args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI query \"%s\" failed: %s", query.data, SPI_result_code_string(ret));
 
 	/* what is kept must outlive SPI: decode in the caller's memory */
 	MemoryContextSwitchTo(caller);
 	layout = palloc(sizeof(RegistryRow));
-	registry_layout(layout, CreateTupleDescCopy(SPI_tuptable->tupdesc));
+	registry_layout(layout, req->table, CreateTupleDescCopy(SPI_tuptable->tupdesc));
 	row = *layout;
 	row.values = palloc(sizeof(Datum) * row.desc->natts);
 	row.nulls = palloc(sizeof(bool) * row.desc->natts);
 	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tuple = heap_copytuple(SPI_tuptable->vals[i]);
-
-		read_row(&row, row.desc, tuple, read, layout, result);
-	}
+		read_row(req, &row, row.desc, heap_copytuple(SPI_tuptable->vals[i]), layout, result);
 	SPI_finish();
 }
 
 /*
- * Read models (one, or all): straight from the registry's heap through its
- * primary key index, with the snapshot an SQL query would use, or through
- * SQL where row-level security applies.  The direct read is the read of
- * every call, so it avoids SQL's parse, plan and tuple copies; SELECT on
- * the registry is still required, as for SQL.
+ * Read rows of a registry table (one, or all): straight from the heap
+ * through its primary key index, with the snapshot an SQL query would use,
+ * or through SQL where row-level security applies.  The direct read is the
+ * read of every call, so it avoids SQL's parse, plan and tuple copies;
+ * SELECT on the table is still required, as for SQL.
  */
-static Model **
-registry_read(const char *schema, const char *table, ModelRead read, int *nmodels)
+static PtrArray
+registry_read(const ReadRequest *req)
 {
-	Oid			relid = registry_relid();
+	Oid			relid = table_relid(req->table->name);
+	PtrArray	result = {NULL, 0, 0};
 	Relation	rel;
 	RegistryRow row;
 	SysScanDesc scan;
-	ScanKeyData keys[2];
-	NameData	schema_key;
-	NameData	table_key;
+	ScanKeyData scankeys[3];
+	NameData	keys[3];
 	HeapTuple	tuple;
 	RegistryRow *layout = NULL;
 	TupleDesc	deform_desc;
-	ModelArray	result = {NULL, 0, 0};
 	int			i;
 
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, REGISTRY_TABLE);
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, req->table->name);
 
 	/* as SELECT would: policies apply, or row_security = off refuses */
 	if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED)
-		read_through_sql(schema, table, read, &result);
-	else
 	{
-		rel = table_open(relid, AccessShareLock);
-		registry_layout(&row, RelationGetDescr(rel));
-		row.values = palloc(sizeof(Datum) * row.desc->natts);
-		row.nulls = palloc(sizeof(bool) * row.desc->natts);
-
-		/*
-		 * Names and references stand at the start of a row: deform only up
-		 * to them, rather than walk every array of the declared shape.
-		 */
-		deform_desc = row.desc;
-		if (read == MODEL_NAMES)
-		{
-			deform_desc = CreateTupleDescCopy(row.desc);
-			deform_desc->natts = 0;
-			for (i = 0; i < (int) lengthof(name_columns); i++)
-				deform_desc->natts = Max(deform_desc->natts, row.attnums[name_columns[i]]);
-		}
-		if (read == MODEL_SHAPE)
-		{
-			/* what model_shape() needs to deform the kept rows later */
-			layout = palloc(sizeof(RegistryRow));
-			*layout = row;
-			layout->desc = CreateTupleDescCopy(row.desc);
-		}
-
-		/* see what this transaction wrote so far, as SPI would */
-		PushCopiedSnapshot(GetActiveSnapshot());
-		UpdateActiveSnapshotCommandId();
-		if (schema != NULL)
-		{
-			namestrcpy(&schema_key, schema);
-			namestrcpy(&table_key, table);
-			ScanKeyInit(&keys[0], row.attnums[RC_SCHEMA], BTEqualStrategyNumber,
-						F_NAMEEQ, NameGetDatum(&schema_key));
-			ScanKeyInit(&keys[1], row.attnums[RC_TABLE], BTEqualStrategyNumber,
-						F_NAMEEQ, NameGetDatum(&table_key));
-			scan = systable_beginscan(rel, provision_primary_key_index(rel), true,
-									  GetActiveSnapshot(), 2, keys);
-		}
-		else
-			scan = systable_beginscan(rel, InvalidOid, false, GetActiveSnapshot(), 0, NULL);
-
-		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-			read_row(&row, deform_desc, tuple, read, layout, &result);
-		systable_endscan(scan);
-		PopActiveSnapshot();
-		table_close(rel, AccessShareLock);
+		read_through_sql(req, &result);
+		return result;
 	}
+
+	rel = table_open(relid, AccessShareLock);
+	registry_layout(&row, req->table, RelationGetDescr(rel));
+	row.values = palloc(sizeof(Datum) * row.desc->natts);
+	row.nulls = palloc(sizeof(bool) * row.desc->natts);
+
+	/*
+	 * Names and references stand at the start of a table model's row:
+	 * deform only up to them, rather than walk every array of the shape.
+	 */
+	deform_desc = row.desc;
+	if (req->table == &table_registry && req->read == MODEL_NAMES)
+	{
+		deform_desc = CreateTupleDescCopy(row.desc);
+		deform_desc->natts = 0;
+		for (i = 0; i < (int) lengthof(name_columns); i++)
+			deform_desc->natts = Max(deform_desc->natts, row.attnums[name_columns[i]]);
+	}
+	if (req->table == &table_registry && req->read >= MODEL_DEFINITION)
+	{
+		/* what model_shape() needs to deform the kept rows later */
+		layout = palloc(sizeof(RegistryRow));
+		*layout = row;
+		layout->desc = CreateTupleDescCopy(row.desc);
+	}
+
+	/* see what this transaction wrote so far, as SPI would */
+	PushCopiedSnapshot(GetActiveSnapshot());
+	UpdateActiveSnapshotCommandId();
+	if (req->nkeys > 0)
+	{
+		for (i = 0; i < req->nkeys; i++)
+		{
+			bool		is_name = req->table->columns[i].type == NAMEOID;
+
+			if (is_name)
+				namestrcpy(&keys[i], req->key[i]);
+			ScanKeyInit(&scankeys[i], row.attnums[i], BTEqualStrategyNumber,
+						is_name ? F_NAMEEQ : F_TEXTEQ,
+						is_name ? NameGetDatum(&keys[i]) : CStringGetTextDatum(req->key[i]));
+		}
+		scan = systable_beginscan(rel, provision_primary_key_index(rel), true,
+								  GetActiveSnapshot(), req->nkeys, scankeys);
+	}
+	else
+		scan = systable_beginscan(rel, InvalidOid, false, GetActiveSnapshot(), 0, NULL);
+
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		read_row(req, &row, deform_desc, tuple, layout, &result);
+	systable_endscan(scan);
+	PopActiveSnapshot();
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+static Model **
+read_models(const char *schema, const char *table, ModelRead read, int *nmodels)
+{
+	ReadRequest req = {&table_registry, {schema, table, NULL}, schema ? 2 : 0, read, false};
+	PtrArray	result = registry_read(&req);
 
 	/* byte order of schema, then table: the order lock.c needs */
 	if (result.n > 1)
-		qsort(result.models, result.n, sizeof(Model *), model_ptr_cmp);
+		qsort(result.items, result.n, sizeof(Model *), model_ptr_cmp);
 	*nmodels = result.n;
-	return result.models ? result.models : palloc0(sizeof(Model *));
+	return result.items ? (Model **) result.items : palloc0(sizeof(Model *));
 }
 
 /*
@@ -767,18 +1027,87 @@ Model *
 registry_fetch(const char *schema, const char *table, ModelRead read)
 {
 	int			n;
-	Model	  **models = registry_read(schema, table, read, &n);
+	Model	  **models = read_models(schema, table, read, &n);
 
 	return n > 0 ? models[0] : NULL;
 }
 
 /*
- * Every declared model, sorted by schema and table name in byte order.
+ * Every declared table model, sorted by schema and table name in byte order.
  */
 Model **
 registry_fetch_all(int *nmodels, ModelRead read)
 {
-	return registry_read(NULL, NULL, read, nmodels);
+	return read_models(NULL, NULL, read, nmodels);
+}
+
+/*
+ * The comments of a table model read with MODEL_DEFINITION or MODEL_SHAPE:
+ * the table's ("" for none), and each column's, aligned with names.
+ */
+void
+model_comments(const Model *model, char **comment, int *ncolumns, char ***names,
+			   char ***comments)
+{
+	RegistryRow row;
+	int			n = -1;
+
+	if (model->shape != NULL)
+	{
+		int			i;
+
+		*comment = model->shape->comment;
+		*ncolumns = model->shape->ncolumns;
+		*names = palloc(sizeof(char *) * (*ncolumns + 1));
+		*comments = palloc(sizeof(char *) * (*ncolumns + 1));
+		for (i = 0; i < *ncolumns; i++)
+		{
+			(*names)[i] = model->shape->columns[i].name;
+			(*comments)[i] = model->shape->columns[i].comment;
+		}
+		return;
+	}
+	if (model->stored == NULL)
+		elog(ERROR, "model of \"%s.%s\" was read without its comments",
+			 model->schema, model->table);
+	row = *model->stored->layout;
+	row.values = palloc(sizeof(Datum) * row.desc->natts);
+	row.nulls = palloc(sizeof(bool) * row.desc->natts);
+	row.schema = model->schema;
+	row.name = model->table;
+	heap_deform_tuple(model->stored->tuple, row.desc, row.values, row.nulls);
+	*comment = row_text_or_empty(&row, RC_COMMENT);
+	*names = row_strings(&row, RC_COL_NAMES, &n);
+	*comments = row_strings(&row, RC_COL_COMMENTS, &n);
+	*ncolumns = n;
+}
+
+/*
+ * Every declared model of another kind, sorted by kind (schemas, enums,
+ * domains, sequences, indexes), then schema and name.  With names_only,
+ * decoded only as far as the no-op path needs.
+ */
+ObjectModel **
+registry_fetch_objects(int *nobjects, bool names_only)
+{
+	ReadRequest req = {&object_registry, {NULL, NULL, NULL}, 0, MODEL_NAMES, names_only};
+	PtrArray	result = registry_read(&req);
+
+	if (result.n > 1)
+		qsort(result.items, result.n, sizeof(ObjectModel *), object_ptr_cmp);
+	*nobjects = result.n;
+	return result.items ? (ObjectModel **) result.items : palloc0(sizeof(ObjectModel *));
+}
+
+/* the model of kind schema.name, or NULL */
+ObjectModel *
+registry_fetch_object(ObjectKind kind, const char *schema, const char *name)
+{
+	ReadRequest req = {&object_registry, {object_kind_names[kind], schema, name}, 3,
+	MODEL_NAMES, false};
+	PtrArray	result = registry_read(&req);
+
+	return result.n > 0 ? (ObjectModel *) result.items[0] : NULL;
 }
 
 static Datum
@@ -791,13 +1120,24 @@ text_datum_of_char(char c)
 
 /* an array column's value from count elements */
 static Datum
-array_datum(Datum *elems, int count, RegistryColumn column)
+array_datum(const RegistryTable *table, int column, Datum *elems, int count)
 {
-	bool		is_bool = registry_columns[column].type == BOOLARRAYOID;
+	bool		is_bool = table->columns[column].type == BOOLARRAYOID;
 
 	return PointerGetDatum(construct_array(elems, count, is_bool ? BOOLOID : TEXTOID,
 										   is_bool ? 1 : -1, is_bool,
 										   is_bool ? TYPALIGN_CHAR : TYPALIGN_INT));
+}
+
+static Datum
+strings_datum(const RegistryTable *table, int column, char **strings, int count)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * (count + 1));
+	int			i;
+
+	for (i = 0; i < count; i++)
+		elems[i] = CStringGetTextDatum(strings[i]);
+	return array_datum(table, column, elems, count);
 }
 
 /*
@@ -806,7 +1146,8 @@ array_datum(Datum *elems, int count, RegistryColumn column)
  * on the table itself.  Returns the number of rows processed.
  */
 static uint64
-registry_write(const char *query, int nargs, Oid *argtypes, Datum *args, int expected)
+registry_write(const char *query, int nargs, Oid *argtypes, Datum *args, char *nulls,
+			   int expected)
 {
 	TrustScope	scope;
 	uint64		processed;
@@ -815,13 +1156,57 @@ registry_write(const char *query, int nargs, Oid *argtypes, Datum *args, int exp
 	trust_enter(registry_owner(), true, &scope);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args(query, nargs, argtypes, args, NULL, false, 0);
+	ret = SPI_execute_with_args(query, nargs, argtypes, args, nulls, false, 0);
 	if (ret != expected)
 		elog(ERROR, "SPI query \"%s\" failed: %s", query, SPI_result_code_string(ret));
 	processed = SPI_processed;
 	SPI_finish();
 	trust_leave(&scope);
 	return processed;
+}
+
+/*
+ * INSERT ... ON CONFLICT DO UPDATE of one row of table, built from its
+ * descriptor: declared_at is now(), every other column a parameter
+ * (isnull[] marks NULLs of nullable columns).
+ */
+static void
+registry_upsert(const RegistryTable *table, Datum *values, bool *isnull)
+{
+	Oid			argtypes[Max(RC_COUNT, OC_COUNT)];
+	Datum		args[Max(RC_COUNT, OC_COUNT)];
+	char		nulls[Max(RC_COUNT, OC_COUNT)];
+	StringInfoData query;
+	int			nargs = 0;
+	int			k;
+
+	registry_check_layout(table);
+	initStringInfo(&query);
+	appendStringInfo(&query, "INSERT INTO %s AS r (", qualified_name_of(table->name));
+	for (k = 0; k < table->ncolumns; k++)
+		appendStringInfo(&query, "%s%s", k ? ", " : "", table->columns[k].name);
+	appendStringInfoString(&query, ") VALUES (");
+	for (k = 0; k < table->ncolumns; k++)
+	{
+		if (k > 0)
+			appendStringInfoString(&query, ", ");
+		if (k == table->declared_at)
+			appendStringInfoString(&query, "pg_catalog.now()");
+		else
+		{
+			Assert(!isnull[k] || table->columns[k].nullable);
+			argtypes[nargs] = table->columns[k].type;
+			args[nargs] = values[k];
+			nulls[nargs] = isnull[k] ? 'n' : ' ';
+			appendStringInfo(&query, "$%d", ++nargs);
+		}
+	}
+	appendStringInfo(&query, ") ON CONFLICT (%s) DO UPDATE SET ", table->conflict);
+	for (k = table->first_updated; k < table->ncolumns; k++)
+		appendStringInfo(&query, "%s%s = excluded.%s", k > table->first_updated ? ", " : "",
+						 table->columns[k].name, table->columns[k].name);
+
+	(void) registry_write(query.data, nargs, argtypes, args, nulls, SPI_OK_INSERT);
 }
 
 /*
@@ -837,19 +1222,18 @@ registry_store(const Model *model)
 	int			nk = shape->nconstraints;
 	int			most = Max(Max(nf, nc), nk) + 1;
 	Datum		values[RC_COUNT];
+	bool		isnull[RC_COUNT];
 	Datum	   *e[RC_COUNT];
-	Oid			argtypes[RC_COUNT];
-	Datum		args[RC_COUNT];
-	NameData	names[3];
-	StringInfoData query;
-	int			nargs = 0;
+	NameData	names[5];
 	int			i,
 				k;
 
 	reject_extension_relation(model->schema, model->table, true);
-	registry_check_layout();
 	for (k = 0; k < RC_COUNT; k++)
+	{
 		e[k] = palloc(sizeof(Datum) * most);
+		isnull[k] = false;
+	}
 
 	namestrcpy(&names[0], model->schema);
 	namestrcpy(&names[1], model->table);
@@ -857,8 +1241,24 @@ registry_store(const Model *model)
 	values[RC_SCHEMA] = NameGetDatum(&names[0]);
 	values[RC_TABLE] = NameGetDatum(&names[1]);
 	values[RC_DECLARED_BY] = NameGetDatum(&names[2]);
+	values[RC_DECLARED_AT] = (Datum) 0;
 	values[RC_BODY] = CStringGetTextDatum(model->body);
 	values[RC_DEFINITION] = CStringGetTextDatum(model->definition);
+	values[RC_COMMENT] = CStringGetTextDatum(shape->comment ? shape->comment : "");
+	isnull[RC_COMMENT] = shape->comment == NULL || shape->comment[0] == '\0';
+	values[RC_PARTITION_BY] = CStringGetTextDatum(model->partition_by ? model->partition_by : "");
+	values[RC_PARTITION_BOUND] =
+		CStringGetTextDatum(model->partition_bound ? model->partition_bound : "");
+	isnull[RC_PARTITION_OF_SCHEMA] = isnull[RC_PARTITION_OF_TABLE] = model->parent_table == NULL;
+	if (model->parent_table != NULL)
+	{
+		namestrcpy(&names[3], model->parent_schema);
+		namestrcpy(&names[4], model->parent_table);
+		values[RC_PARTITION_OF_SCHEMA] = NameGetDatum(&names[3]);
+		values[RC_PARTITION_OF_TABLE] = NameGetDatum(&names[4]);
+	}
+	else
+		values[RC_PARTITION_OF_SCHEMA] = values[RC_PARTITION_OF_TABLE] = (Datum) 0;
 
 	for (i = 0; i < nf; i++)
 	{
@@ -884,6 +1284,7 @@ registry_store(const Model *model)
 		e[RC_COL_GENERATED][i] = text_datum_of_char(col->generated);
 		e[RC_COL_IDENTITY_OPTIONS][i] = CStringGetTextDatum(col->identity_options);
 		e[RC_COL_SERIAL][i] = CStringGetTextDatum(col->serial);
+		e[RC_COL_COMMENTS][i] = CStringGetTextDatum(col->comment ? col->comment : "");
 	}
 	for (i = 0; i < nk; i++)
 	{
@@ -902,40 +1303,61 @@ registry_store(const Model *model)
 		if (registry_columns[k].type != TEXTARRAYOID &&
 			registry_columns[k].type != BOOLARRAYOID)
 			continue;
-		count = (k >= RC_COL_NAMES && k <= RC_COL_SERIAL) ? nc
+		count = (k >= RC_COL_NAMES && k <= RC_COL_COMMENTS) ? nc
 			: (k >= RC_CON_NAMES && k <= RC_CON_EXPLICIT) ? nk : nf;
-		values[k] = array_datum(e[k], count, (RegistryColumn) k);
+		values[k] = array_datum(&table_registry, k, e[k], count);
 	}
+	registry_upsert(&table_registry, values, isnull);
+}
 
-	/* declared_at is now(); every other column is a parameter */
-	initStringInfo(&query);
-	appendStringInfo(&query, "INSERT INTO %s AS r (", registry_qualified_name());
-	for (k = 0; k < RC_COUNT; k++)
-		appendStringInfo(&query, "%s%s", k ? ", " : "", registry_columns[k].name);
-	appendStringInfoString(&query, ") VALUES (");
-	for (k = 0; k < RC_COUNT; k++)
+/* Declare or replace a model of another kind, as declared by the current role. */
+void
+registry_store_object(const ObjectModel *obj)
+{
+	Datum		values[OC_COUNT];
+	bool		isnull[OC_COUNT];
+	NameData	names[6];
+	int			k;
+
+	for (k = 0; k < OC_COUNT; k++)
+		isnull[k] = false;
+	values[OC_KIND] = CStringGetTextDatum(object_kind_names[obj->kind]);
+	namestrcpy(&names[0], obj->schema);
+	namestrcpy(&names[1], obj->name);
+	namestrcpy(&names[2], GetUserNameFromId(GetUserId(), false));
+	values[OC_SCHEMA] = NameGetDatum(&names[0]);
+	values[OC_NAME] = NameGetDatum(&names[1]);
+	values[OC_DECLARED_BY] = NameGetDatum(&names[2]);
+	values[OC_DECLARED_AT] = (Datum) 0;
+	isnull[OC_TABLE_SCHEMA] = isnull[OC_TABLE_NAME] = obj->table_name == NULL;
+	isnull[OC_COLUMN_NAME] = obj->column_name == NULL;
+	values[OC_TABLE_SCHEMA] = values[OC_TABLE_NAME] = values[OC_COLUMN_NAME] = (Datum) 0;
+	if (obj->table_name != NULL)
 	{
-		if (k > 0)
-			appendStringInfoString(&query, ", ");
-		if (k == RC_DECLARED_AT)
-			appendStringInfoString(&query, "pg_catalog.now()");
-		else
-		{
-			argtypes[nargs] = registry_columns[k].type;
-			args[nargs] = values[k];
-			appendStringInfo(&query, "$%d", ++nargs);
-		}
+		namestrcpy(&names[3], obj->table_schema);
+		namestrcpy(&names[4], obj->table_name);
+		values[OC_TABLE_SCHEMA] = NameGetDatum(&names[3]);
+		values[OC_TABLE_NAME] = NameGetDatum(&names[4]);
 	}
-	appendStringInfoString(&query, ") ON CONFLICT (schema_name, table_name) DO UPDATE SET ");
-	for (k = RC_FK_REF_SCHEMAS; k < RC_COUNT; k++)
-		appendStringInfo(&query, "%s%s = excluded.%s", k > RC_FK_REF_SCHEMAS ? ", " : "",
-						 registry_columns[k].name, registry_columns[k].name);
-
-	(void) registry_write(query.data, nargs, argtypes, args, SPI_OK_INSERT);
+	if (obj->column_name != NULL)
+	{
+		namestrcpy(&names[5], obj->column_name);
+		values[OC_COLUMN_NAME] = NameGetDatum(&names[5]);
+	}
+	values[OC_DEFINITION] = CStringGetTextDatum(obj->definition);
+	values[OC_ATTRS] = strings_datum(&object_registry, OC_ATTRS, obj->attrs, obj->nattrs);
+	values[OC_CON_NAMES] = strings_datum(&object_registry, OC_CON_NAMES, obj->con_names, obj->ncons);
+	values[OC_CON_DEFS] = strings_datum(&object_registry, OC_CON_DEFS, obj->con_defs, obj->ncons);
+	values[OC_CON_ALT_DEFS] = strings_datum(&object_registry, OC_CON_ALT_DEFS, obj->con_alt_defs,
+											obj->ncons);
+	values[OC_COMMENT] = CStringGetTextDatum(obj->comment ? obj->comment : "");
+	isnull[OC_COMMENT] = obj->comment == NULL || obj->comment[0] == '\0';
+	registry_upsert(&object_registry, values, isnull);
 }
 
 /*
- * Forget the model of schema.table; false when there was none.
+ * Forget the model of schema.table, and the models of its indexes; false
+ * when there was none.
  */
 bool
 registry_delete(const char *schema, const char *table)
@@ -944,6 +1366,7 @@ registry_delete(const char *schema, const char *table)
 	Datum		args[2];
 	NameData	schema_key;
 	NameData	table_key;
+	bool		deleted;
 	char	   *query;
 
 	namestrcpy(&schema_key, schema);
@@ -953,6 +1376,39 @@ registry_delete(const char *schema, const char *table)
 	query = psprintf("DELETE FROM %s r"
 					 " WHERE r.schema_name OPERATOR(pg_catalog.=) $1"
 					 " AND r.table_name OPERATOR(pg_catalog.=) $2",
-					 registry_qualified_name());
-	return registry_write(query, 2, argtypes, args, SPI_OK_DELETE) > 0;
+					 qualified_name_of(REGISTRY_TABLE));
+	deleted = registry_write(query, 2, argtypes, args, NULL, SPI_OK_DELETE) > 0;
+	if (deleted)
+	{
+		query = psprintf("DELETE FROM %s o"
+						 " WHERE o.kind OPERATOR(pg_catalog.=) 'index'"
+						 " AND o.table_schema OPERATOR(pg_catalog.=) $1"
+						 " AND o.table_name OPERATOR(pg_catalog.=) $2",
+						 qualified_name_of(OBJECTS_TABLE));
+		(void) registry_write(query, 2, argtypes, args, NULL, SPI_OK_DELETE);
+	}
+	return deleted;
+}
+
+/* Forget the model of kind schema.name; false when there was none. */
+bool
+registry_delete_object(ObjectKind kind, const char *schema, const char *name)
+{
+	Oid			argtypes[3] = {TEXTOID, NAMEOID, NAMEOID};
+	Datum		args[3];
+	NameData	schema_key;
+	NameData	name_key;
+	char	   *query;
+
+	namestrcpy(&schema_key, schema);
+	namestrcpy(&name_key, name);
+	args[0] = CStringGetTextDatum(object_kind_names[kind]);
+	args[1] = NameGetDatum(&schema_key);
+	args[2] = NameGetDatum(&name_key);
+	query = psprintf("DELETE FROM %s o"
+					 " WHERE o.kind OPERATOR(pg_catalog.=) $1"
+					 " AND o.schema_name OPERATOR(pg_catalog.=) $2"
+					 " AND o.object_name OPERATOR(pg_catalog.=) $3",
+					 qualified_name_of(OBJECTS_TABLE));
+	return registry_write(query, 3, argtypes, args, NULL, SPI_OK_DELETE) > 0;
 }

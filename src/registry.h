@@ -23,7 +23,16 @@ extern void reject_extension_relation(const char *schema, const char *table,
 extern Model *registry_fetch(const char *schema, const char *table, ModelRead read);
 extern Model **registry_fetch_all(int *nmodels, ModelRead read);
 extern TableShape *model_shape(const Model *model);
+extern void model_comments(const Model *model, char **comment, int *ncolumns,
+						   char ***names, char ***comments);
 extern void registry_store(const Model *model);
 extern bool registry_delete(const char *schema, const char *table);
+
+extern const char *object_kind_name(ObjectKind kind);
+extern ObjectModel **registry_fetch_objects(int *nobjects, bool names_only);
+extern ObjectModel *registry_fetch_object(ObjectKind kind, const char *schema,
+										  const char *name);
+extern void registry_store_object(const ObjectModel *obj);
+extern bool registry_delete_object(ObjectKind kind, const char *schema, const char *name);
 
 #endif							/* PROVISION_REGISTRY_H */

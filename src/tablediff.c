@@ -62,6 +62,7 @@
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 
+#include "change.h"
 #include "ddl.h"
 #include "inspect.h"
 #include "name.h"
@@ -81,15 +82,10 @@ static Change *
 add_change(DriftContext *cx, const char *kind, const char *object,
 		   const char *declared, const char *actual, bool safe)
 {
-	Change	   *change = palloc0(sizeof(Change));
-
-	change->table = cx->table;
-	change->kind = kind;
-	change->object = pstrdup(object);
-	change->declared = declared ? pstrdup(declared) : NULL;
-	change->actual = actual ? pstrdup(actual) : NULL;
 	/* what ALTER TABLE carries to other tables is never safe */
-	change->safe = safe && cx->cascades == NULL;
+	Change	   *change = make_change(cx->table, kind, object, declared, actual,
+									 safe && cx->cascades == NULL);
+
 	change->cascades = cx->cascades;
 	cx->changes = lappend(cx->changes, change);
 	return change;
@@ -142,8 +138,8 @@ add_sequence_step(DriftContext *cx, Change *change, DDLKind kind, const char *se
 	step->target_name = seq_name;
 	step->column = column ? pstrdup(column) : NULL;
 	step->run_as = cx->model->declared_by;
-	step->seq_table_schema = cx->model->schema;
-	step->seq_table_name = cx->model->table;
+	step->owner_schema = cx->model->schema;
+	step->owner_table = cx->model->table;
 	change->steps = lappend(change->steps, step);
 	return step;
 }
