@@ -189,6 +189,29 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
 COMMENT ON FUNCTION @extschema@.provision_load(pg_catalog.text, pg_catalog.bool) IS
     'declare every object of a DDL script (pg_dump --schema-only, schema.sql) as models';
 
+CREATE FUNCTION @extschema@.provision_dump(schema_name pg_catalog.text DEFAULT NULL)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'provision_dump'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
+COMMENT ON FUNCTION @extschema@.provision_dump(pg_catalog.text) IS
+    'the declared models as one DDL script, which provision_load() reads back';
+
+CREATE FUNCTION @extschema@.provision_capture_schema(schema_name pg_catalog.text,
+    OUT kind pg_catalog.text, OUT object pg_catalog.text, OUT action pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'provision_capture_schema'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
+COMMENT ON FUNCTION @extschema@.provision_capture_schema(pg_catalog.text) IS
+    'declare models of everything in a schema that provision models';
+
+CREATE FUNCTION @extschema@.provision_forget_object(kind pg_catalog.text,
+                                                    object_name pg_catalog.text)
+RETURNS pg_catalog.bool
+AS 'MODULE_PATHNAME', 'provision_forget_object'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
+COMMENT ON FUNCTION @extschema@.provision_forget_object(pg_catalog.text, pg_catalog.text) IS
+    'remove the model of a schema, enum, domain, sequence or index; never drops it';
+
 -- The models view shows what SELECT on the registry shows the caller,
 -- row-level security included, where views can say so (15 on).
 DO $$

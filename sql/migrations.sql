@@ -93,21 +93,29 @@ SELECT provision_define('mig.kid', $$ id integer, keep text, gone text, extra te
 SELECT * FROM provision_migrate('mig.kid');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 
--- 6. partitioned tables and partitions are refused by capture and define
--- (a model cannot say how they are tied together), never silently
+-- 6. partitioned tables and partitions: a capture keeps the partitioning
+-- (a partition's parent comes along, and a parent's partitions), never
+-- declaring either as a plain table; define, which declares only a table
+-- body, refuses them
 CREATE TABLE mig.events (id integer, at date) PARTITION BY RANGE (at);
 CREATE TABLE mig.events_2026 PARTITION OF mig.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
-SELECT provision_capture('mig.events');
-\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT provision_capture('mig.events_2026');
-\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT table_name, kind FROM provision_models WHERE table_name LIKE 'mig.events%' ORDER BY 1;
+SELECT * FROM provision_diff('mig.events');
 SELECT provision_capture('mig.kid');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT provision_define('mig.events', $$ id integer, at date $$);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT provision_define('mig.events_2026', $$ id integer, at date $$);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- adding a column to the parent's model plans it on the parent only
+SELECT provision_load($$ CREATE TABLE mig.events (id integer, at date, note text) PARTITION BY RANGE (at); $$);
+SELECT * FROM provision_plan('mig.events');
+SELECT * FROM provision_migrate('mig.events');
+SELECT * FROM provision_diff('mig.events');
+SELECT * FROM provision_diff('mig.events_2026');
 
 -- clean up
-SELECT provision_forget(table_name) FROM provision_models ORDER BY 1;
+SELECT provision_forget(table_name) FROM provision_models WHERE kind IN ('table', 'partition') ORDER BY 1;
+SELECT provision_forget_object(kind, table_name) FROM provision_models ORDER BY kind, table_name;
 DROP SCHEMA mig CASCADE;

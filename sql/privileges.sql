@@ -124,7 +124,8 @@ SELECT provision_schema('app');
 RESET ROLE;
 
 -- clean up
-SELECT provision_forget(table_name) FROM provision_models ORDER BY 1;
+SELECT provision_forget(table_name) FROM provision_models WHERE kind IN ('table', 'partition') ORDER BY 1;
+SELECT provision_forget_object(kind, table_name) FROM provision_models ORDER BY kind, table_name;
 DROP SCHEMA app, elsewhere, locked CASCADE;
 REVOKE CREATE ON DATABASE :"db" FROM regress_app;
 REVOKE provision_declarer FROM regress_app;

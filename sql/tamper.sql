@@ -126,6 +126,7 @@ SELECT * FROM provision_diff();
 SELECT count(*) AS statements_run FROM provision_history WHERE table_name LIKE 'tam.%';
 
 -- clean up
-SELECT provision_forget(table_name) FROM provision_models ORDER BY 1;
+SELECT provision_forget(table_name) FROM provision_models WHERE kind IN ('table', 'partition') ORDER BY 1;
+SELECT provision_forget_object(kind, table_name) FROM provision_models ORDER BY kind, table_name;
 DROP SCHEMA tam CASCADE;
 DROP ROLE regress_tamper_victim;

@@ -182,7 +182,8 @@ SELECT definition FROM provision_models WHERE table_name = 'public.fk_attrs';
 SELECT provision_forget('public.fk_attrs');
 
 -- clean up
-SELECT provision_forget(table_name) FROM provision_models ORDER BY 1;
+SELECT provision_forget(table_name) FROM provision_models WHERE kind IN ('table', 'partition') ORDER BY 1;
+SELECT provision_forget_object(kind, table_name) FROM provision_models ORDER BY kind, table_name;
 DROP SCHEMA att, evil CASCADE;
 DROP TABLE public.trust_log, public.trust_ref;
 DROP ROLE regress_att;

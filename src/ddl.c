@@ -43,6 +43,8 @@
 #include "utils/snapmgr.h"
 
 #include "history.h"
+#include "inspect.h"
+#include "registry.h"
 #include "name.h"
 #include "trust.h"
 
@@ -584,10 +586,14 @@ ddl_create_table(const Model *model, int m, const bool *inline_fkeys)
 	if (model->parent_table != NULL)
 	{
 		/* a partition's columns are its parent's: only its own constraints */
+		char	   *constraints = render_constraints(model_shape(model));
+
 		appendStringInfo(&sql, "CREATE TABLE %s PARTITION OF %s",
 						 quoted_name(model->schema, model->table),
 						 quoted_name(model->parent_schema, model->parent_table));
-		first = true;
+		first = constraints[0] == '\0';
+		if (!first)
+			appendStringInfo(&sql, " (%s", constraints);
 		for (i = 0; i < model->nfkeys; i++)
 		{
 			if (inline_fkeys != NULL && !inline_fkeys[i])

@@ -748,13 +748,15 @@ reject_partitioning(const char *schema, const char *table)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot declare a model of table \"%s\": it is a partition",
 						display_name(schema, table)),
-				 errdetail("A model of it would lose its partitioning.")));
+				 errdetail("A model of it would lose its partitioning."),
+				 errhint("Declare it with provision_load(), or capture it with provision_capture().")));
 	if (partitioned)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot declare a model of table \"%s\": it is partitioned",
 						display_name(schema, table)),
-				 errdetail("A model of it would lose its partitioning.")));
+				 errdetail("A model of it would lose its partitioning."),
+				 errhint("Declare it with provision_load(), or capture it with provision_capture().")));
 }
 
 /*
@@ -837,65 +839,4 @@ model_from_definition(const char *schema, const char *table, const char *definit
 		keep_other_texts(model->shape, trial.first);
 	model_render(model, render_body(trial.first));
 	return model;
-}
-
-/*
- * The model of an existing table, declared by the current role: its shape
- * as the catalogs describe it, every constraint named, validated and
- * normalized as a definition would be, and accepting the table's own
- * texts.  Partitioned tables, partitions and tables in an inheritance
- * tree are refused (0A000): a model cannot say what ties them together,
- * and a capture never silently drops what it cannot keep.
- */
-Model *
-model_from_table(const char *schema, const char *table)
-{
-	Oid			relid;
-	Relation	rel;
-	TableShape *live;
-	StringInfoData def;
-	int			save_nestlevel;
-	int			i;
-
-	/* the table may be dropped while we wait for its lock */
-	relid = lookup_table(lookup_schema(schema), schema, table);
-	rel = OidIsValid(relid) ? provision_try_table_open(relid, AccessShareLock) : NULL;
-	if (rel == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"%s\" does not exist", display_name(schema, table))));
-	if (rel->rd_rel->relispartition)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot capture table \"%s\": it is a partition",
-						display_name(schema, table)),
-				 errdetail("A model of it would lose its partitioning.")));
-	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot capture table \"%s\": it is partitioned",
-						display_name(schema, table)),
-				 errdetail("A model of it would lose its partitioning.")));
-	if (has_subclass(relid) || has_superclass(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot capture table \"%s\": it is part of an inheritance tree",
-						display_name(schema, table)),
-				 errdetail("A model of it would lose the inheritance.")));
-
-	/* the table as its catalogs describe it, every constraint named */
-	save_nestlevel = catalog_search_path_push();
-	live = inspect_table(rel);
-	table_close(rel, AccessShareLock);
-	initStringInfo(&def);
-	for (i = 0; i < live->ncolumns; i++)
-		appendStringInfo(&def, "%s%s", def.len ? ", " : "",
-						 render_column(&live->columns[i]));
-	for (i = 0; i < live->nconstraints; i++)
-		appendStringInfo(&def, "%sCONSTRAINT %s %s", def.len ? ", " : "",
-						 quote_identifier(live->constraints[i].name),
-						 live->constraints[i].def);
-	catalog_search_path_pop(save_nestlevel);
-
-	return model_from_definition(schema, table, def.data, live);
 }

@@ -29,7 +29,6 @@ typedef struct DefinitionFacts
 
 extern Model *model_from_definition(const char *schema, const char *table,
 									const char *definition, const TableShape *live);
-extern Model *model_from_table(const char *schema, const char *table);
 
 /* the parts a script's tables are declared with (load.c) */
 extern void collect_facts(CreateStmt *stmt, DefinitionFacts *facts);

@@ -23,11 +23,123 @@
 #include "utils/rel.h"
 
 #include "catalog.h"
+#include "change.h"
 #include "ddl.h"
 #include "engine.h"
 #include "name.h"
+#include "objects.h"
 #include "order.h"
 #include "registry.h"
+
+/* index models sorted by their table, for finding a table's in one search */
+typedef struct TableIndexes
+{
+	ObjectModel **indexes;
+	int			n;
+} TableIndexes;
+
+static int
+index_table_cmp(const void *a, const void *b)
+{
+	const ObjectModel *ia = *(ObjectModel *const *) a;
+	const ObjectModel *ib = *(ObjectModel *const *) b;
+	int			c = strcmp(ia->table_schema, ib->table_schema);
+
+	if (c == 0)
+		c = strcmp(ia->table_name, ib->table_name);
+	return c != 0 ? c : strcmp(ia->name, ib->name);
+}
+
+static TableIndexes
+index_models(const Selection *sel)
+{
+	TableIndexes ti;
+	int			i;
+
+	ti.indexes = palloc(sizeof(ObjectModel *) * (sel->nobjects + 1));
+	ti.n = 0;
+	for (i = 0; i < sel->nobjects; i++)
+	{
+		if (sel->objects[i]->kind == OBJECT_KIND_INDEX)
+			ti.indexes[ti.n++] = sel->objects[i];
+	}
+	if (ti.n > 1)
+		qsort(ti.indexes, ti.n, sizeof(ObjectModel *), index_table_cmp);
+	return ti;
+}
+
+/* the index models of schema.table: a slice of ti, *n long */
+static ObjectModel **
+indexes_of(const TableIndexes *ti, const char *schema, const char *table, int *n)
+{
+	int			lo = 0;
+	int			hi = ti->n;
+	int			start;
+
+	/* the first index of the table, by binary search */
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int			c = strcmp(ti->indexes[mid]->table_schema, schema);
+
+		if (c == 0)
+			c = strcmp(ti->indexes[mid]->table_name, table);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	start = lo;
+	while (lo < ti->n && strcmp(ti->indexes[lo]->table_schema, schema) == 0 &&
+		   strcmp(ti->indexes[lo]->table_name, table) == 0)
+		lo++;
+	*n = lo - start;
+	return ti->indexes + start;
+}
+
+/* the change of a missing model of another kind, with its creation steps */
+static Change *
+object_missing(DriftRun *run, const ObjectModel *obj)
+{
+	static const char *const kinds[OBJECT_KIND_COUNT] = {
+		"schema_missing", "type_missing", "type_missing", "sequence_missing", "index_missing"
+	};
+	char	   *name = object_display(obj);
+	Change	   *change = make_change(name, kinds[obj->kind], name, obj->definition, NULL, true);
+	ListCell   *lc;
+
+	foreach(lc, run->creation)
+	{
+		DDLStep    *step = lfirst(lc);
+
+		if (step->model < 0 && step->target_schema != NULL &&
+			strcmp(step->target_schema, obj->schema) == 0 &&
+			(obj->kind == OBJECT_KIND_SCHEMA
+			 ? step->kind == DDL_CREATE_SCHEMA ||
+			 (step->kind == DDL_COMMENT && step->target_name == NULL)
+			 : step->target_name != NULL && strcmp(step->target_name, obj->name) == 0 &&
+			 step->kind != DDL_CREATE_TABLE && step->kind != DDL_ALTER_TABLE))
+			change->steps = lappend(change->steps, step);
+	}
+	change->of_object = obj;
+	return change;
+}
+
+/* whether step belongs to the creation of table models[i] */
+static bool
+creates_table(const DDLStep *step, const Model *model, int i)
+{
+	if (step->model == i)
+		return true;
+	if (step->kind == DDL_CREATE_INDEX)
+		return strcmp(step->owner_schema, model->schema) == 0 &&
+			strcmp(step->owner_table, model->table) == 0;
+	if (step->kind == DDL_COMMENT && step->target_name != NULL)
+		return (step->comment_on == OBJECT_TABLE || step->comment_on == OBJECT_COLUMN) &&
+			strcmp(step->target_schema, model->schema) == 0 &&
+			strcmp(step->target_name, model->table) == 0;
+	return false;
+}
 
 /*
  * One pass of drift_run(); false when a table was dropped or renamed by a
@@ -35,28 +147,67 @@
  * table's lock showed it), and the pass must start over.
  */
 static bool
-drift_pass(DriftRun *run, Model **models, int nmodels)
+drift_pass(DriftRun *run)
 {
+	Model	  **models = run->sel.models;
+	int			nmodels = run->sel.nmodels;
+	ObjectModel **objects = run->sel.objects;
+	int			nobjects = run->sel.nobjects;
 	bool	   *exists = palloc(sizeof(bool) * (nmodels + 1));
+	bool	   *obj_exists = palloc(sizeof(bool) * (nobjects + 1));
+	bool	   *obj_planned = palloc(sizeof(bool) * (nobjects + 1));
 	int		   *order = model_dependency_order(models, nmodels);
-	Selection	sel;
+	TableIndexes ti = index_models(&run->sel);
 	int			save_nestlevel;
 	MemoryContext tablecxt = AllocSetContextCreate(CurrentMemoryContext,
 												   "provision drift",
 												   ALLOCSET_DEFAULT_SIZES);
+	List	   *schemas_reported = NIL;
 	int			i;
 
-	run->models = models;
-	run->nmodels = nmodels;
 	run->changes = NIL;
 	(void) find_existing(models, nmodels, exists);
-	sel.models = models;
-	sel.nmodels = nmodels;
-	sel.objects = NULL;
-	sel.nobjects = 0;
-	run->creation = creation_plan(&sel, order, exists, NULL);
+	(void) find_existing_objects(objects, nobjects, obj_exists);
+
+	/* the index of an existing table is compared with it, not planned */
+	for (i = 0; i < nobjects; i++)
+	{
+		obj_planned[i] = obj_exists[i];
+		if (objects[i]->kind == OBJECT_KIND_INDEX && !obj_exists[i])
+		{
+			int			m = model_index(models, nmodels, objects[i]->table_schema,
+										objects[i]->table_name);
+
+			obj_planned[i] = m < 0 || exists[m];
+		}
+	}
+	run->creation = creation_plan(&run->sel, order, exists, obj_planned);
 
 	save_nestlevel = catalog_search_path_push();
+	for (i = 0; i < nobjects; i++)
+	{
+		const ObjectModel *obj = objects[i];
+
+		reject_unmodelable_schema(obj->schema);
+		if (obj->kind == OBJECT_KIND_INDEX)
+			continue;			/* with its table */
+		if (!obj_exists[i])
+		{
+			run->changes = lappend(run->changes, object_missing(run, obj));
+			if (obj->kind == OBJECT_KIND_SCHEMA)
+				schemas_reported = lappend(schemas_reported, makeString(obj->schema));
+		}
+		else
+		{
+			List	   *changes = object_compare(obj, object_lookup(obj));
+			ListCell   *lc;
+
+			foreach(lc, changes)
+				((Change *) lfirst(lc))->of_object = obj;
+			run->changes = list_concat(run->changes, changes);
+		}
+	}
+
 	for (i = 0; i < nmodels; i++)
 	{
 		Model	   *model = models[i];
@@ -65,30 +216,31 @@ drift_pass(DriftRun *run, Model **models, int nmodels)
 		Relation	rel;
 		MemoryContext old;
 		List	   *changes;
+		ObjectModel **indexes;
+		int			nindexes;
 
 		/* a model read from the registry may name no table of a user schema */
 		reject_unmodelable_schema(model->schema);
 		reject_extension_relation(model->schema, model->table, false);
 		if (!exists[i])
 		{
-			Change	   *change = palloc0(sizeof(Change));
+			Change	   *change = make_change(quoted_name(model->schema, model->table),
+											 "table_missing",
+											 quoted_name(model->schema, model->table),
+											 model->definition, NULL, true);
 			ListCell   *lc;
 
-			change->table = quoted_name(model->schema, model->table);
-			change->kind = "table_missing";
-			change->object = change->table;
-			change->declared = model->definition;
-			change->safe = true;
 			foreach(lc, run->creation)
 			{
 				DDLStep    *step = lfirst(lc);
 
-				if (step->model == i ||
-					(step->schema != NULL && strcmp(step->schema, model->schema) == 0 &&
-					 (i == 0 || strcmp(models[i - 1]->schema, model->schema) != 0 ||
-					  exists[i - 1])))
+				/* a schema's creation goes with its first missing table */
+				if (creates_table(step, model, i) ||
+					(step->kind == DDL_CREATE_SCHEMA && strcmp(step->schema, model->schema) == 0 &&
+					 !list_member(schemas_reported, makeString(model->schema))))
 					change->steps = lappend(change->steps, step);
 			}
+			schemas_reported = lappend(schemas_reported, makeString(model->schema));
 			run->changes = lappend(run->changes, change);
 			continue;
 		}
@@ -113,7 +265,8 @@ drift_pass(DriftRun *run, Model **models, int nmodels)
 			MemoryContextDelete(tablecxt);
 			return false;
 		}
-		changes = table_drift(models, i, rel);
+		indexes = indexes_of(&ti, model->schema, model->table, &nindexes);
+		changes = table_drift(models, nmodels, i, rel, indexes, nindexes);
 		table_close(rel, AccessShareLock);
 		MemoryContextSwitchTo(old);
 		if (changes == NIL)
@@ -130,9 +283,10 @@ drift_pass(DriftRun *run, Model **models, int nmodels)
 }
 
 void
-drift_run(DriftRun *run, Model **models, int nmodels)
+drift_run(DriftRun *run, const Selection *sel)
 {
-	while (!drift_pass(run, models, nmodels))
+	run->sel = *sel;
+	while (!drift_pass(run))
 		;						/* look at every table again */
 }
 
@@ -201,18 +355,24 @@ change_steps(DriftRun *run)
 	return steps;
 }
 
-/* the models among models[] that have a change, in the same order */
-Model **
-drifted_models(DriftRun *run, int *count)
+/*
+ * What a run's changes concern: the table models with a change (and the
+ * models of their indexes), and the other models with a change; in the
+ * run's order.
+ */
+void
+drifted_selection(DriftRun *run, Selection *drifted)
 {
-	Model	  **result = palloc(sizeof(Model *) * (run->nmodels + 1));
+	bool	   *table_changed = palloc0(sizeof(bool) * (run->sel.nmodels + 1));
 	ListCell   *lc;
-	int			n = 0;
+	int			i;
 
+	drifted->models = palloc(sizeof(Model *) * (run->sel.nmodels + 1));
+	drifted->objects = palloc(sizeof(ObjectModel *) * (run->sel.nobjects + 1));
+	drifted->nmodels = drifted->nobjects = 0;
 	foreach(lc, run->changes)
 	{
 		Change	   *change = lfirst(lc);
-		Model	   *model = NULL;
 		ListCell   *sc;
 
 		foreach(sc, change->steps)
@@ -220,25 +380,45 @@ drifted_models(DriftRun *run, int *count)
 			int			m = ((DDLStep *) lfirst(sc))->model;
 
 			if (m >= 0)
-				model = run->models[m];
+				table_changed[m] = true;
 		}
-		if (model != NULL && (n == 0 || result[n - 1] != model))
-			result[n++] = model;
 	}
-	*count = n;
-	return result;
+	for (i = 0; i < run->sel.nmodels; i++)
+	{
+		if (table_changed[i])
+			drifted->models[drifted->nmodels++] = run->sel.models[i];
+	}
+	for (i = 0; i < run->sel.nobjects; i++)
+	{
+		ObjectModel *obj = run->sel.objects[i];
+		bool		keep = false;
+
+		if (obj->kind == OBJECT_KIND_INDEX)
+			keep = model_index(drifted->models, drifted->nmodels, obj->table_schema,
+							   obj->table_name) >= 0;
+		else
+		{
+			foreach(lc, run->changes)
+			{
+				if (((Change *) lfirst(lc))->of_object == obj)
+					keep = true;
+			}
+		}
+		if (keep)
+			drifted->objects[drifted->nobjects++] = obj;
+	}
 }
 
 /*
- * The number of differences between the existing table of model (read
- * with its shape) and the model; for provision_table().
+ * The number of differences between a selection (a table model read with
+ * its shape, and the models of its indexes) and the catalogs; for
+ * provision_table().
  */
 int
-model_drift_count(Model *model)
+selection_drift_count(const Selection *sel)
 {
 	DriftRun	run;
 
-	drift_run(&run, &model, 1);
+	drift_run(&run, sel);
 	return list_length(run.changes);
 }
-

@@ -27,26 +27,28 @@ typedef struct Change
 	bool		safe;			/* runs without losing or rewriting data */
 	char	   *cascades;		/* other tables the change alters too, or NULL */
 	List	   *steps;			/* DDLStep: what reconciles it */
+	const ObjectModel *of_object;	/* a change of a model of another kind
+									 * (not of a table's index), or NULL */
 } Change;
 
 /* A drift run: the models compared, and what differs */
 typedef struct DriftRun
 {
-	Model	  **models;
-	int			nmodels;
-	List	   *creation;		/* DDLStep: creating the missing tables */
-	List	   *changes;		/* Change, in model order */
+	Selection	sel;
+	List	   *creation;		/* DDLStep: creating what is missing */
+	List	   *changes;		/* Change: objects first, then tables in order */
 } DriftRun;
 
 /* tablediff.c */
-extern List *table_drift(Model **models, int m, Relation rel);
+extern List *table_drift(Model **models, int nmodels, int m, Relation rel,
+						 ObjectModel **indexes, int nindexes);
 
 /* drift.c */
-extern void drift_run(DriftRun *run, Model **models, int nmodels);
+extern void drift_run(DriftRun *run, const Selection *sel);
 extern List *plan_steps(DriftRun *run);
 extern List *change_steps(DriftRun *run);
-extern Model **drifted_models(DriftRun *run, int *count);
-extern int	model_drift_count(Model *model);
+extern void drifted_selection(DriftRun *run, Selection *drifted);
+extern int	selection_drift_count(const Selection *sel);
 extern char *joined_steps(List *steps);
 
 #endif							/* PROVISION_DRIFT_H */

@@ -181,9 +181,18 @@ model_table_names(Model **models, int nmodels, const bool *exists, List *steps,
 		}
 	}
 	foreach(lc, steps)
+		allocated += 2;
+	names = repalloc(names, sizeof(TableName) * allocated);
+	foreach(lc, steps)
 	{
 		DDLStep    *step = lfirst(lc);
 
+		/* what a step changes, and the table its foreign key references */
+		if (step->target_name != NULL)
+		{
+			names[nnames].schema = step->target_schema;
+			names[nnames++].table = step->target_name;
+		}
 		if (step->ref_schema == NULL)
 			continue;
 		names[nnames].schema = step->ref_schema;

@@ -103,23 +103,24 @@ index_inspect(ObjectModel *obj, Oid indexid)
 }
 
 /*
- * The indexes of relid that may be models: not owned by a constraint, not
+ * The indexes of rel that may be models: not owned by one of its keys
+ * (shape->constraint_indexes, or, without a shape, by any constraint), not
  * attached to a parent's index.
  */
 List *
-live_indexes(Oid relid)
+live_indexes(Relation rel, const TableShape *shape)
 {
-	Relation	rel = relation_open(relid, AccessShareLock);
-	List	   *indexes = RelationGetIndexList(rel);
 	List	   *result = NIL;
 	ListCell   *lc;
 
-	relation_close(rel, AccessShareLock);
-	foreach(lc, indexes)
+	foreach(lc, RelationGetIndexList(rel))
 	{
 		Oid			indexid = lfirst_oid(lc);
 
-		if (OidIsValid(get_index_constraint(indexid)) || get_rel_relispartition(indexid))
+		if (shape != NULL ? list_member_oid(shape->constraint_indexes, indexid)
+			: OidIsValid(get_index_constraint(indexid)))
+			continue;
+		if (get_rel_relispartition(indexid))
 			continue;
 		result = lappend_oid(result, indexid);
 	}

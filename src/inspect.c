@@ -422,6 +422,8 @@ inspect_constraints(Relation rel, TableShape *shape)
 			shape->constraints = repalloc(shape->constraints,
 										  sizeof(ConstraintShape) * allocated);
 		}
+		if (OidIsValid(form->conindid) && form->contype != CONSTRAINT_FOREIGN)
+			shape->constraint_indexes = lappend_oid(shape->constraint_indexes, form->conindid);
 		con = &shape->constraints[shape->nconstraints++];
 		memset(con, 0, sizeof(ConstraintShape));
 		con->name = pstrdup(NameStr(form->conname));
@@ -582,5 +584,30 @@ render_column(const ColumnShape *col)
 	/* identity columns are NOT NULL by definition */
 	if (col->notnull && !col->identity)
 		appendStringInfoString(&buf, " NOT NULL");
+	return buf.data;
+}
+
+/*
+ * The constraints of shape as a definition writes them (a name only where
+ * the user chose it), comma-separated; "" for none.  What a partition
+ * declares besides its parent's columns.
+ */
+char *
+render_constraints(const TableShape *shape)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < shape->nconstraints; i++)
+	{
+		const ConstraintShape *con = &shape->constraints[i];
+
+		if (buf.len > 0)
+			appendStringInfoString(&buf, ", ");
+		if (con->explicit_name)
+			appendStringInfo(&buf, "CONSTRAINT %s ", quote_identifier(con->name));
+		appendStringInfoString(&buf, con->def);
+	}
 	return buf.data;
 }

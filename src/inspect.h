@@ -22,6 +22,7 @@ extern void inspect_comments(Oid objoid, Oid classoid,
 							 void *arg);
 extern char *render_column_type(const ColumnShape *col);
 extern char *render_column(const ColumnShape *col);
+extern char *render_constraints(const TableShape *shape);
 extern char *fk_signature(List *columns, const char *ref_schema,
 						  const char *ref_table, List *ref_columns,
 						  char matchtype, char upd_action, char del_action,

@@ -44,6 +44,7 @@
  */
 #include "load.h"
 
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -92,6 +93,7 @@ typedef struct Decl
 	char	   *name;			/* an index without a name: set by the trial */
 	int			line;
 	bool		from_model;		/* an existing model the script works on */
+	struct ScriptStmt *first_use;	/* ... first named by this statement */
 	bool		changed;		/* ... and changes: stored again */
 	/* tables */
 	DefinitionFacts facts;
@@ -125,12 +127,31 @@ typedef struct Script
 	List	   *scratch;		/* (schema, scratch schema) pairs */
 	List	   *rows;			/* LoadRow */
 	int			current_line;	/* for errors: the statement at work */
+	struct ScriptStmt *current;	/* the statement being declared */
 	bool		positions_in_script;	/* error positions are offsets in text */
 } Script;
 
 static const char *const decl_kind_names[] = {
 	"schema", "enum", "domain", "sequence", "table", "index"
 };
+
+static ObjectKind
+decl_object_kind(DeclKind kind)
+{
+	switch (kind)
+	{
+		case DECL_SCHEMA:
+			return OBJECT_KIND_SCHEMA;
+		case DECL_ENUM:
+			return OBJECT_KIND_ENUM;
+		case DECL_DOMAIN:
+			return OBJECT_KIND_DOMAIN;
+		case DECL_SEQUENCE:
+			return OBJECT_KIND_SEQUENCE;
+		default:
+			return OBJECT_KIND_INDEX;
+	}
+}
 
 /* ---------------------------------------------------------------- lines */
 
@@ -421,6 +442,7 @@ target_table(Script *script, RangeVar *rv, int line, const char *what)
 				 errhint("Declare the table in the script, or with provision_define().")));
 	decl = add_decl(script, DECL_TABLE, schema, name, line);
 	decl->from_model = true;
+	decl->first_use = script->current;
 	return decl;
 }
 
@@ -447,6 +469,24 @@ declare_alter_table(Script *script, AlterTableStmt *stmt, int line)
 	if (provision_alter_table_objtype(stmt) != OBJECT_TABLE)
 	{
 		unsupported(script, line, statement_kind((Node *) stmt));
+		return NULL;
+	}
+	/* OWNER TO and the like: listed, and the table is not looked for */
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableType subtype = lfirst_node(AlterTableCmd, lc)->subtype;
+
+		if (subtype == AT_AddConstraint || subtype == AT_ColumnDefault ||
+			subtype == AT_AddIdentity || subtype == AT_SetNotNull ||
+			subtype == AT_AttachPartition)
+			break;
+	}
+	if (lc == NULL)
+	{
+		foreach(lc, stmt->cmds)
+			unsupported(script, line,
+						lfirst_node(AlterTableCmd, lc)->subtype == AT_ChangeOwner
+						? "ALTER TABLE OWNER TO" : "ALTER TABLE (other subcommands)");
 		return NULL;
 	}
 	table = target_table(script, stmt->relation, line, "ALTER TABLE of");
@@ -576,11 +616,17 @@ declare_comment(Script *script, CommentStmt *stmt, int line)
 			return (Node *) stmt;
 		case OBJECT_TABLE:
 		case OBJECT_COLUMN:
-			names = castNode(List, stmt->object);
-			if (stmt->objtype == OBJECT_COLUMN)
-				names = list_truncate(list_copy(names), list_length(names) - 1);
-			(void) target_table(script, makeRangeVarFromNameList(names), line, "COMMENT ON");
-			return (Node *) stmt;
+			{
+				Decl	   *table;
+
+				names = castNode(List, stmt->object);
+				if (stmt->objtype == OBJECT_COLUMN)
+					names = list_truncate(list_copy(names), list_length(names) - 1);
+				table = target_table(script, makeRangeVarFromNameList(names), line, "COMMENT ON");
+				if (table->from_model)
+					table->changed = true;
+				return (Node *) stmt;
+			}
 		case OBJECT_INDEX:
 		case OBJECT_SEQUENCE:
 			names = castNode(List, stmt->object);
@@ -596,16 +642,28 @@ declare_comment(Script *script, CommentStmt *stmt, int line)
 			return NULL;
 	}
 	creation_name(names, &schema, &name);
-	if (find_decl(script, kind, schema, name) == NULL &&
-		registry_fetch_object((ObjectKind) (kind == DECL_ENUM ? OBJECT_KIND_ENUM :
-											kind == DECL_DOMAIN ? OBJECT_KIND_DOMAIN :
-											kind == DECL_SEQUENCE ? OBJECT_KIND_SEQUENCE :
-											OBJECT_KIND_INDEX), schema, name) == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("comment on %s \"%s\", which the script does not declare",
-						decl_kind_names[kind], display_name(schema, name)),
-				 errhint("Comments may be on what the script declares.")));
+	if (find_decl(script, kind, schema, name) == NULL)
+	{
+		ObjectModel *model = registry_fetch_object(decl_object_kind(kind), schema, name);
+		Decl	   *decl;
+
+		if (model == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("comment on %s \"%s\", which has no model",
+							decl_kind_names[kind], display_name(schema, name)),
+					 errhint("Declare it in the script.")));
+		/* its model, made in the trial, commented there, stored again */
+		if (kind == DECL_INDEX)
+			(void) target_table(script, makeRangeVar(model->table_schema, model->table_name, -1),
+								line, "COMMENT ON an index of");
+		decl = add_decl(script, kind, schema, name, line);
+		decl->from_model = decl->changed = true;
+		decl->first_use = script->current;
+		decl->object = model;
+		decl->table_schema = model->table_schema;
+		decl->table_name = model->table_name;
+	}
 	return (Node *) stmt;
 }
 
@@ -833,6 +891,18 @@ remap_constraint(Script *script, Constraint *con)
 {
 	ListCell   *lc;
 
+	/* an identity's SEQUENCE NAME: created with its table, in its copy */
+	foreach(lc, con->options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+		List	   *names = (List *) opt->arg;
+
+		if (strcmp(opt->defname, "sequence_name") == 0 && list_length(names) == 2 &&
+			scratch_of(script, strVal(linitial(names))) != NULL)
+			opt->arg = (Node *) list_make2(makeString(pstrdup(scratch_of(script,
+																		 strVal(linitial(names))))),
+										   lsecond(names));
+	}
 	(void) remap_walker(con->raw_expr, script);
 	(void) remap_walker(con->where_clause, script);
 	foreach(lc, con->exclusions)
@@ -1188,6 +1258,23 @@ materialize_model(Script *script, Decl *decl)
 	}
 }
 
+/* the same for a model of another kind: its statement, in the trial */
+static void
+materialize_object(Script *script, Decl *decl)
+{
+	List	   *parsetree = provision_raw_parser(decl->object->definition);
+
+	run_in_trial(script, remap_statement(script, linitial_node(RawStmt, parsetree)->stmt),
+				 decl->line, false);
+	if (decl->object->comment[0] != '\0')
+		run_in_trial(script, remap_statement(script, linitial_node(RawStmt, provision_raw_parser(
+			psprintf("COMMENT ON %s %s IS %s",
+					 decl->kind == DECL_INDEX ? "INDEX" : decl->kind == DECL_SEQUENCE ? "SEQUENCE"
+					 : decl->kind == DECL_DOMAIN ? "DOMAIN" : "TYPE",
+					 quoted_name(decl->schema, decl->name),
+					 quote_literal_cstr(decl->object->comment))))->stmt), decl->line, false);
+}
+
 /* the scratch OID of a declaration, found under its scratch name */
 static Oid
 scratch_oid(Script *script, Decl *decl)
@@ -1275,6 +1362,17 @@ second_trial_table(Script *script, Decl *decl)
 	model->shape = second;
 }
 
+/* the indexes of a trial table that may be models */
+static List *
+scratch_indexes(Oid relid)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	List	   *indexes = live_indexes(rel, NULL);
+
+	table_close(rel, AccessShareLock);
+	return indexes;
+}
+
 /* every model of the script, made in the trial and read back */
 static void
 script_trial(void *arg)
@@ -1323,19 +1421,28 @@ script_trial(void *arg)
 	(void) set_config_option("search_path", mapped, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 
-	/* the models the script works on, then the script, in order */
-	foreach(lc, script->decls)
-	{
-		Decl	   *decl = lfirst(lc);
-
-		if (decl->from_model)
-			materialize_model(script, decl);
-	}
+	/*
+	 * The script, in order; a model it works on is made just before the
+	 * first statement that names it, once what it uses is there.
+	 */
 	foreach(lc, script->stmts)
 	{
 		ScriptStmt *ss = lfirst(lc);
 		List	   *before = NIL;
+		ListCell   *dc;
 
+		foreach(dc, script->decls)
+		{
+			Decl	   *decl = lfirst(dc);
+
+			if (decl->from_model && decl->first_use == ss)
+			{
+				if (decl->kind == DECL_TABLE)
+					materialize_model(script, decl);
+				else
+					materialize_object(script, decl);
+			}
+		}
 		if (ss->run == NULL)
 			continue;
 		if (ss->index != NULL)
@@ -1343,14 +1450,14 @@ script_trial(void *arg)
 			Decl	   *table = find_decl(script, DECL_TABLE, ss->index->table_schema,
 										  ss->index->table_name);
 
-			before = live_indexes(scratch_oid(script, table));
+			before = scratch_indexes(scratch_oid(script, table));
 		}
 		run_in_trial(script, remap_statement(script, ss->run), ss->line, true);
 		if (ss->index != NULL)
 		{
 			Decl	   *table = find_decl(script, DECL_TABLE, ss->index->table_schema,
 										  ss->index->table_name);
-			List	   *after = live_indexes(scratch_oid(script, table));
+			List	   *after = scratch_indexes(scratch_oid(script, table));
 			ListCell   *ic;
 
 			/* the new one; an unnamed index gets the name the server chose */
@@ -1374,18 +1481,31 @@ script_trial(void *arg)
 		switch (decl->kind)
 		{
 			case DECL_SCHEMA:
-				decl->object = new_object(OBJECT_KIND_SCHEMA, decl->schema, decl->schema);
+				/* the scratch copy's comment is the schema's */
+				decl->object = object_inspect(OBJECT_KIND_SCHEMA,
+											  get_namespace_oid(scratch_of(script, decl->schema),
+																false));
+				decl->object->schema = decl->object->name = decl->schema;
 				decl->object->definition = psprintf("CREATE SCHEMA %s", quote_identifier(decl->schema));
 				break;
 			case DECL_ENUM:
 			case DECL_DOMAIN:
 			case DECL_SEQUENCE:
-				decl->object = object_inspect(decl->kind == DECL_ENUM ? OBJECT_KIND_ENUM
-											  : decl->kind == DECL_DOMAIN ? OBJECT_KIND_DOMAIN
-											  : OBJECT_KIND_SEQUENCE,
-											  scratch_oid(script, decl));
-				unremap_object(script, decl->object);
-				break;
+				{
+					ObjectModel *stored = decl->from_model ? decl->object : NULL;
+
+					decl->object = object_inspect(decl_object_kind(decl->kind),
+												  scratch_oid(script, decl));
+					unremap_object(script, decl->object);
+					/* a stored sequence's owner, which its trial does not make */
+					if (stored != NULL && stored->table_name != NULL)
+					{
+						decl->object->table_schema = stored->table_schema;
+						decl->object->table_name = stored->table_name;
+						decl->object->column_name = stored->column_name;
+					}
+					break;
+				}
 			case DECL_TABLE:
 				if (!decl->from_model || decl->changed)
 				{
@@ -1395,6 +1515,8 @@ script_trial(void *arg)
 				}
 				break;
 			case DECL_INDEX:
+				if (!OidIsValid(decl->oid) && decl->name != NULL)
+					decl->oid = scratch_oid(script, decl);
 				if (!OidIsValid(decl->oid))
 					elog(ERROR, "index of line %d was not created by its trial", decl->line);
 				/* a partition's index attached to its parent's is the parent's */
@@ -1479,6 +1601,60 @@ is_serial_sequence(Script *script, Decl *decl)
 	return false;
 }
 
+/*
+ * A capture's models also accept the live objects' own texts (see
+ * capture.c): live_tables are Models with their live shapes, live_objects
+ * ObjectModels as the catalogs show them.
+ */
+static void
+keep_live_texts(Script *script, List *live_tables, List *live_objects)
+{
+	ListCell   *lc;
+
+	foreach(lc, script->decls)
+	{
+		Decl	   *decl = lfirst(lc);
+		ListCell   *mc;
+
+		if (decl->kind == DECL_TABLE && decl->model != NULL && decl->model->shape != NULL)
+		{
+			foreach(mc, live_tables)
+			{
+				Model	   *live = lfirst(mc);
+
+				if (strcmp(live->schema, decl->schema) == 0 && strcmp(live->table, decl->name) == 0)
+					keep_other_texts(decl->model->shape, live->shape);
+			}
+		}
+		else if (decl->object != NULL)
+		{
+			foreach(mc, live_objects)
+			{
+				ObjectModel *live = lfirst(mc);
+				ObjectModel *obj = decl->object;
+				int			i,
+							j;
+
+				if (live->kind != obj->kind || strcmp(live->schema, obj->schema) != 0 ||
+					strcmp(live->name, obj->name) != 0)
+					continue;
+				if (obj->kind == OBJECT_KIND_INDEX && strcmp(obj->attrs[0], live->attrs[0]) != 0)
+					obj->attrs[1] = live->attrs[0];
+				if (obj->kind == OBJECT_KIND_DOMAIN)
+				{
+					if (strcmp(obj->attrs[2], live->attrs[2]) != 0)
+						obj->attrs[4] = live->attrs[2];
+					for (i = 0; i < obj->ncons; i++)
+						for (j = 0; j < live->ncons; j++)
+							if (strcmp(obj->con_names[i], live->con_names[j]) == 0 &&
+								strcmp(obj->con_defs[i], live->con_defs[j]) != 0)
+								obj->con_alt_defs[i] = live->con_defs[j];
+				}
+			}
+		}
+	}
+}
+
 /* one NOTICE counting the skipped statements by kind */
 static void
 report_skipped(List *kinds)
@@ -1551,7 +1727,7 @@ store_models(Script *script)
  * Declare every object of script, in one transaction; returns LoadRow.
  */
 List *
-load_script(const char *text, bool skip_unsupported)
+load_script(const char *text, bool skip_unsupported, List *live_tables, List *live_objects)
 {
 	Script		script = {0};
 	ErrorContextCallback errcallback;
@@ -1579,6 +1755,7 @@ load_script(const char *text, bool skip_unsupported)
 		ScriptStmt *ss = lfirst(lc);
 
 		script.current_line = ss->line;
+		script.current = ss;
 		ss->run = declare_statement(&script, ss);
 		script.current_line = 0;
 	}
@@ -1605,6 +1782,7 @@ load_script(const char *text, bool skip_unsupported)
 		trial_run(script_trial, &script);
 	error_context_stack = errcallback.previous;
 
+	keep_live_texts(&script, live_tables, live_objects);
 	store_models(&script);
 
 	if (script.unsupported != NIL)

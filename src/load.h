@@ -21,6 +21,7 @@ typedef struct LoadRow
 	const char *action;			/* declared, replaced, unchanged */
 } LoadRow;
 
-extern List *load_script(const char *text, bool skip_unsupported);
+extern List *load_script(const char *text, bool skip_unsupported, List *live_tables,
+						 List *live_objects);
 
 #endif							/* PROVISION_LOAD_H */

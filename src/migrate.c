@@ -32,6 +32,7 @@
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
+#include "capture.h"
 #include "catalog.h"
 #include "ddl.h"
 #include "definition.h"
@@ -47,19 +48,32 @@ PG_FUNCTION_INFO_V1(provision_migrate);
 PG_FUNCTION_INFO_V1(provision_capture);
 
 /*
- * The models a drift function works on: one, or all when the argument is
- * NULL.  A named table without a model is an error.
+ * The models a drift function works on: every model when the argument is
+ * NULL; else the table of that name with the models of its indexes, or
+ * the models of other kinds of that name.  A name without a model is an
+ * error.
  */
-static Model **
-selected_models(FunctionCallInfo fcinfo, int argno, int *nmodels)
+static void
+selected_models(FunctionCallInfo fcinfo, int argno, Selection *sel)
 {
 	char	   *schema;
 	char	   *table;
-	Model	  **models;
+	Model	   *model;
+	ObjectModel **objects;
+	int			nobjects;
 	char	   *name;
+	int			i;
 
+	objects = registry_fetch_objects(&nobjects, false);
+	sel->objects = palloc(sizeof(ObjectModel *) * (nobjects + 1));
+	sel->nobjects = 0;
 	if (PG_ARGISNULL(argno))
-		return registry_fetch_all(nmodels, MODEL_SHAPE);
+	{
+		sel->models = registry_fetch_all(&sel->nmodels, MODEL_SHAPE);
+		sel->objects = objects;
+		sel->nobjects = nobjects;
+		return;
+	}
 
 	name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
 	if (name[0] == '\0')
@@ -68,16 +82,28 @@ selected_models(FunctionCallInfo fcinfo, int argno, int *nmodels)
 				 errmsg("table name must not be empty"),
 				 errhint("Pass NULL to work on every declared model.")));
 	parse_table_name(name, &schema, &table);
-	models = palloc(sizeof(Model *));
-	models[0] = registry_fetch(schema, table, MODEL_SHAPE);
-	if (models[0] == NULL)
+	model = registry_fetch(schema, table, MODEL_SHAPE);
+	sel->models = palloc(sizeof(Model *));
+	sel->nmodels = 0;
+	if (model != NULL)
+		sel->models[sel->nmodels++] = model;
+	for (i = 0; i < nobjects; i++)
+	{
+		ObjectModel *obj = objects[i];
+
+		if (model != NULL
+			? (obj->kind == OBJECT_KIND_INDEX && strcmp(obj->table_schema, schema) == 0 &&
+			   strcmp(obj->table_name, table) == 0)
+			: (obj->kind != OBJECT_KIND_SCHEMA && strcmp(obj->schema, schema) == 0 &&
+			   strcmp(obj->name, table) == 0))
+			sel->objects[sel->nobjects++] = obj;
+	}
+	if (sel->nmodels == 0 && sel->nobjects == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("no model is declared for table \"%s\"",
 						display_name(schema, table)),
 				 errhint("Declare it with provision_define(), or adopt the existing table with provision_capture().")));
-	*nmodels = 1;
-	return models;
 }
 
 static Datum
@@ -101,14 +127,13 @@ provision_diff(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	DriftRun	run;
-	Model	  **models;
-	int			nmodels;
+	Selection	sel;
 	ListCell   *lc;
 
 	registry_use_schema_of(fcinfo->flinfo->fn_oid);
 	provision_init_materialized_srf(fcinfo);
-	models = selected_models(fcinfo, 0, &nmodels);
-	drift_run(&run, models, nmodels);
+	selected_models(fcinfo, 0, &sel);
+	drift_run(&run, &sel);
 
 	foreach(lc, run.changes)
 	{
@@ -138,14 +163,13 @@ provision_plan(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	DriftRun	run;
-	Model	  **models;
-	int			nmodels;
+	Selection	sel;
 	ListCell   *lc;
 
 	registry_use_schema_of(fcinfo->flinfo->fn_oid);
 	provision_init_materialized_srf(fcinfo);
-	models = selected_models(fcinfo, 0, &nmodels);
-	drift_run(&run, models, nmodels);
+	selected_models(fcinfo, 0, &sel);
+	drift_run(&run, &sel);
 
 	foreach(lc, plan_steps(&run))
 	{
@@ -173,10 +197,8 @@ provision_migrate(PG_FUNCTION_ARGS)
 	bool		allow_destructive;
 	DriftRun	first;
 	DriftRun	run;
-	Model	  **models;
-	Model	  **drifted;
-	int			nmodels;
-	int			ndrifted;
+	Selection	sel;
+	Selection	drifted;
 	List	   *steps;
 	List	   *locked;
 	List	   *executed = NIL;
@@ -193,27 +215,27 @@ provision_migrate(PG_FUNCTION_ARGS)
 				 errmsg("allow_destructive must not be null")));
 	allow_destructive = PG_GETARG_BOOL(1);
 	provision_init_materialized_srf(fcinfo);
-	models = selected_models(fcinfo, 0, &nmodels);
+	selected_models(fcinfo, 0, &sel);
 
 	/*
 	 * Look, lock what will change (with the tables its foreign keys
-	 * reference), then look again under the locks.  A foreign key to drop
-	 * that appeared meanwhile references a table whose name is not locked:
-	 * give up the table names, take them all again in order with that one,
-	 * and look again.
+	 * reference, and the objects its steps name), then look again under the
+	 * locks.  A foreign key to drop that appeared meanwhile references a
+	 * table whose name is not locked: give up the names, take them all
+	 * again in order with that one, and look again.
 	 */
-	drift_run(&first, models, nmodels);
-	drifted = drifted_models(&first, &ndrifted);
+	drift_run(&first, &sel);
+	drifted_selection(&first, &drifted);
 	steps = change_steps(&first);
-	lock_model_names(drifted, ndrifted, NULL, steps, NULL, 0, NULL);
-	locked = model_table_names(drifted, ndrifted, NULL, steps, NULL, 0, NULL);
+	lock_model_names(drifted.models, drifted.nmodels, NULL, steps, NULL, 0, NULL);
+	locked = model_table_names(drifted.models, drifted.nmodels, NULL, steps, NULL, 0, NULL);
 	for (;;)
 	{
 		List	   *needed;
 
-		drift_run(&run, drifted, ndrifted);
+		drift_run(&run, &drifted);
 		steps = list_concat(steps, change_steps(&run));
-		needed = model_table_names(drifted, ndrifted, NULL, steps, NULL, 0, NULL);
+		needed = model_table_names(drifted.models, drifted.nmodels, NULL, steps, NULL, 0, NULL);
 		if (list_length(needed) == list_length(locked))
 			break;				/* steps only grow: the same names */
 		unlock_table_names(locked);
@@ -222,10 +244,32 @@ provision_migrate(PG_FUNCTION_ARGS)
 	}
 
 	/* a model read from the registry may name no table of its own */
-	for (i = 0; i < ndrifted; i++)
-		check_model_names(drifted[i]);
+	for (i = 0; i < drifted.nmodels; i++)
+		check_model_names(drifted.models[i]);
 
+	/* what PostgreSQL cannot do in place is never half done */
 	initStringInfo(&unsafe);
+	foreach(lc, run.changes)
+	{
+		Change	   *change = lfirst(lc);
+
+		if (change->steps != NIL)
+			continue;
+		nunsafe++;
+		appendStringInfo(&unsafe, "%s%s: %s \"%s\"", unsafe.len ? "\n" : "",
+						 change->table, change->kind, change->object);
+	}
+	if (nunsafe > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg_plural("migration refused: %d change cannot be made in place",
+							   "migration refused: %d changes cannot be made in place",
+							   nunsafe, nunsafe),
+				 errdetail("%s", unsafe.data),
+				 errhint("Nothing was changed. PostgreSQL cannot remove or reorder enum labels, change a partition key or a domain's base type in place: recreate the object, or declare the model as it is.")));
+	nunsafe = 0;
+
+	resetStringInfo(&unsafe);
 	foreach(lc, run.changes)
 	{
 		Change	   *change = lfirst(lc);
@@ -298,7 +342,7 @@ provision_capture(PG_FUNCTION_ARGS)
 	registry_check_declare_right(false);
 	reject_extension_relation(schema, table, true);
 
-	model = model_from_table(schema, table);
-	registry_store(model);
+	(void) capture_table(schema, table);
+	model = registry_fetch(schema, table, MODEL_DEFINITION);
 	PG_RETURN_TEXT_P(cstring_to_text(model->definition));
 }

@@ -70,6 +70,7 @@ typedef struct TableShape
 	char	   *partition_bound;	/* "FOR VALUES ...", "DEFAULT", or "" */
 	char	   *parent_schema;	/* the table it is a partition of, or NULL */
 	char	   *parent_table;
+	List	   *constraint_indexes;	/* live tables: the indexes of its keys */
 } TableShape;
 
 typedef struct ForeignKeyDef

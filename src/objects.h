@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "nodes/pg_list.h"
+#include "utils/relcache.h"
 
 #include "model.h"
 
@@ -41,7 +42,7 @@ extern List *sequence_owner_steps(const ObjectModel *obj);
 
 /* index.c */
 extern void index_inspect(ObjectModel *obj, Oid indexid);
-extern List *live_indexes(Oid relid);
+extern List *live_indexes(Relation rel, const TableShape *shape);
 extern List *index_compare_table(ObjectModel **declared, int ndeclared, ObjectModel **live,
 								 int nlive, const char *declared_by);
 extern List *index_create_steps(const ObjectModel *obj);

@@ -207,7 +207,7 @@ provision_table(PG_FUNCTION_ARGS)
 		PG_RETURN_TEXT_P(cstring_to_text("created"));
 
 	/* it existed: does it still match its model? */
-	ndrift = model_drift_count(model);
+	ndrift = selection_drift_count(&sel);
 	if (ndrift > 0)
 	{
 		ereport(WARNING,

@@ -42,6 +42,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "access/tableam.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
@@ -53,19 +54,28 @@
 #include "executor/tuptable.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_collate.h"
+#include "parser/parse_expr.h"
+#include "parser/parse_node.h"
+#include "parser/parse_relation.h"
 #include "parser/parse_type.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
 #include "utils/rls.h"
+#include "utils/ruleutils.h"
 #include "utils/snapmgr.h"
 
 #include "change.h"
 #include "ddl.h"
 #include "inspect.h"
 #include "name.h"
+#include "objects.h"
 #include "registry.h"
 
 typedef struct DriftContext
@@ -341,12 +351,113 @@ generated_text(const ColumnShape *col)
 	return col->default_expr[0] ? psprintf("DEFAULT %s", col->default_expr) : NULL;
 }
 
+/* a CHECK's expression: "CHECK (expr)", "CHECK (expr) NO INHERIT" */
+static char *
+check_expression(const char *def, bool *no_inherit)
+{
+	size_t		len = strlen(def);
+
+	*no_inherit = len > 11 && strcmp(def + len - 11, " NO INHERIT") == 0;
+	if (*no_inherit)
+		len -= 11;
+	if (len < 8 || strncmp(def, "CHECK (", 7) != 0 || def[len - 1] != ')')
+		return NULL;
+	return pnstrdup(def + 7, len - 8);
+}
+
+/*
+ * text, an expression over the columns of rel, parsed, analyzed and
+ * deparsed again: how the server would print it if it were declared now.
+ * For a default, typid and typmod are the column's; for a check, typid is
+ * InvalidOid.  NULL if it does not analyze (a column gone, a type gone).
+ */
+static char *
+renormalized(Relation rel, const char *text, Oid typid, int32 typmod)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	char	   *volatile result = NULL;
+
+	/* the analysis may fail, and only a subtransaction undoes it cleanly */
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(caller);
+	PG_TRY();
+	{
+		List	   *parsetree = provision_raw_parser(psprintf("SELECT (%s)", text));
+		SelectStmt *select = castNode(SelectStmt, linitial_node(RawStmt, parsetree)->stmt);
+		Node	   *raw = linitial_node(ResTarget, select->targetList)->val;
+		ParseState *pstate = make_parsestate(NULL);
+		Node	   *expr;
+
+		addNSItemToQuery(pstate,
+						 addRangeTableEntryForRelation(pstate, rel, AccessShareLock, NULL,
+													   false, true),
+						 true, true, true);
+		if (OidIsValid(typid))
+		{
+			expr = transformExpr(pstate, raw, EXPR_KIND_COLUMN_DEFAULT);
+			expr = coerce_to_target_type(pstate, expr, exprType(expr), typid, typmod,
+										 COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
+		}
+		else
+		{
+			expr = transformExpr(pstate, raw, EXPR_KIND_CHECK_CONSTRAINT);
+			expr = coerce_to_boolean(pstate, expr, "CHECK");
+		}
+		if (expr != NULL)
+		{
+			assign_expr_collations(pstate, expr);
+			result = deparse_expression(expr,
+										deparse_context_for(RelationGetRelationName(rel),
+															RelationGetRelid(rel)),
+										false, false);
+		}
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller);
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller);
+		CurrentResourceOwner = owner;
+		result = NULL;
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/*
+ * Whether two texts of an expression over rel's columns say the same: the
+ * same text, or the same once both are analyzed and deparsed again (an IN
+ * list over varchar prints one way and parses back another).  The second
+ * look costs a parse, so it is only taken for texts that differ.
+ */
+static bool
+same_expression(Relation rel, const char *declared, const char *actual, Oid typid, int32 typmod)
+{
+	char	   *d;
+	char	   *a;
+
+	if (strcmp(declared, actual) == 0)
+		return true;
+	if (declared[0] == '\0' || actual[0] == '\0')
+		return false;
+	d = renormalized(rel, declared, typid, typmod);
+	a = renormalized(rel, actual, typid, typmod);
+	return d != NULL && a != NULL && strcmp(d, a) == 0;
+}
+
 /* the declared default, or its other text, is the live one */
 static bool
-same_default(const ColumnShape *d, const ColumnShape *a)
+same_default(DriftContext *cx, const ColumnShape *d, const ColumnShape *a)
 {
 	return strcmp(d->default_expr, a->default_expr) == 0 ||
-		(d->alt_default[0] != '\0' && strcmp(d->alt_default, a->default_expr) == 0);
+		(d->alt_default[0] != '\0' && strcmp(d->alt_default, a->default_expr) == 0) ||
+		(!d->generated && same_expression(cx->rel, d->default_expr, a->default_expr,
+										  a->typid, a->typmod));
 }
 
 static const char *
@@ -491,7 +602,7 @@ compare_column(DriftContext *cx, const ColumnShape *d, const ColumnShape *a)
 	}
 
 	if (d->generated != a->generated ||
-		(d->generated && !same_default(d, a)))
+		(d->generated && !same_default(cx, d, a)))
 	{
 		/* a generated column becomes a plain one in place; anything else is remade */
 		bool		to_plain = a->generated && !d->generated;
@@ -545,7 +656,7 @@ compare_column(DriftContext *cx, const ColumnShape *d, const ColumnShape *a)
 		return;
 	}
 
-	if (!both_serial && !d->generated && !d->identity && !same_default(d, a))
+	if (!both_serial && !d->generated && !d->identity && !same_default(cx, d, a))
 	{
 		if (d->serial[0] != '\0')
 		{
@@ -703,14 +814,27 @@ typedef struct DeclaredConstraint
 } DeclaredConstraint;
 
 static bool
-same_constraint(const DeclaredConstraint *d, const ConstraintShape *live)
+same_constraint(DriftContext *cx, const DeclaredConstraint *d, const ConstraintShape *live)
 {
+	char	   *dexpr;
+	char	   *lexpr;
+	bool		d_no_inherit;
+	bool		l_no_inherit;
+
 	if (live->contype != d->contype)
 		return false;
-	return strcmp(d->def, live->def) == 0 ||
+	if (strcmp(d->def, live->def) == 0 ||
 		(d->alt_def[0] != '\0' && strcmp(d->alt_def, live->def) == 0) ||
 		(live->def_without_ref_columns != NULL &&
-		 strcmp(d->def, live->def_without_ref_columns) == 0);
+		 strcmp(d->def, live->def_without_ref_columns) == 0))
+		return true;
+	/* a check that says the same in other words */
+	if (d->contype != CONSTRAINT_CHECK)
+		return false;
+	dexpr = check_expression(d->def, &d_no_inherit);
+	lexpr = check_expression(live->def, &l_no_inherit);
+	return dexpr != NULL && lexpr != NULL && d_no_inherit == l_no_inherit &&
+		same_expression(cx->rel, dexpr, lexpr, InvalidOid, -1);
 }
 
 /*
@@ -731,7 +855,7 @@ compare_constraint_family(DriftContext *cx, int ndecl, DeclaredConstraint *decl,
 	{
 		for (j = 0; j < nlive; j++)
 		{
-			if (!live_matched[j] && same_constraint(&decl[i], live[j]))
+			if (!live_matched[j] && same_constraint(cx, &decl[i], live[j]))
 			{
 				decl_matched[i] = live_matched[j] = true;
 				break;
@@ -888,13 +1012,194 @@ cascading_tables(Relation rel)
 	return buf.len ? buf.data : NULL;
 }
 
+/* COMMENT ON the table, or one of its columns, as the model's declarer */
+static void
+compare_comment(DriftContext *cx, const char *column, const char *declared, const char *actual)
+{
+	Change	   *change;
+
+	change = comment_change(cx->table, column ? column : cx->table, declared, actual,
+							ddl_comment(column ? OBJECT_COLUMN : OBJECT_TABLE,
+										cx->model->schema, cx->model->table, column,
+										declared,
+										display_name(cx->model->schema, cx->model->table),
+										cx->model->declared_by));
+	if (change != NULL)
+	{
+		/* a comment is no data, and does not cascade: never made unsafe */
+		cx->changes = lappend(cx->changes, change);
+	}
+}
+
+static void
+compare_comments(DriftContext *cx, const TableShape *declared, const TableShape *actual)
+{
+	int			i,
+				j;
+
+	compare_comment(cx, NULL, declared->comment, actual->comment);
+	for (i = 0; i < declared->ncolumns; i++)
+	{
+		for (j = 0; j < actual->ncolumns; j++)
+		{
+			if (strcmp(declared->columns[i].name, actual->columns[j].name) == 0)
+			{
+				compare_comment(cx, declared->columns[i].name, declared->columns[i].comment,
+								actual->columns[j].comment);
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * Partitioning: the partition key cannot change in place; a partition
+ * that should be attached, detached, or bounded otherwise moves rows
+ * between tables.  All unsafe.
+ */
+static void
+compare_partitioning(DriftContext *cx, const TableShape *declared, const TableShape *actual)
+{
+	bool		same_parent;
+	Change	   *change;
+
+	if (strcmp(declared->partition_by, actual->partition_by) != 0)
+		add_change(cx, "partition_key", cx->table,
+				   declared->partition_by[0] ? declared->partition_by : NULL,
+				   actual->partition_by[0] ? actual->partition_by : NULL, false);
+
+	same_parent = (declared->parent_table == NULL) == (actual->parent_table == NULL) &&
+		(declared->parent_table == NULL ||
+		 (strcmp(declared->parent_schema, actual->parent_schema) == 0 &&
+		  strcmp(declared->parent_table, actual->parent_table) == 0));
+	if (same_parent && (declared->parent_table == NULL ||
+						strcmp(declared->partition_bound, actual->partition_bound) == 0))
+		return;
+
+	change = make_change(cx->table, same_parent ? "partition_bound" : "partition_of", cx->table,
+						 declared->parent_table
+						 ? psprintf("PARTITION OF %s %s",
+									quoted_name(declared->parent_schema, declared->parent_table),
+									declared->partition_bound) : NULL,
+						 actual->parent_table
+						 ? psprintf("PARTITION OF %s %s",
+									quoted_name(actual->parent_schema, actual->parent_table),
+									actual->partition_bound) : NULL,
+						 false);
+	if (actual->parent_table != NULL)
+	{
+		DDLStep    *step = make_alter_table_step(cx->model, cx->m, PHASE_DROP_CONSTRAINT,
+												 AT_DetachPartition, NULL,
+												 psprintf("ALTER TABLE %s DETACH PARTITION %s",
+														  quoted_name(actual->parent_schema,
+																	  actual->parent_table),
+														  cx->table));
+
+		step->target_schema = actual->parent_schema;
+		step->target_name = actual->parent_table;
+		change_step(change, step);
+	}
+	if (declared->parent_table != NULL)
+	{
+		DDLStep    *step = make_alter_table_step(cx->model, cx->m, PHASE_ADD_CONSTRAINT,
+												 AT_AttachPartition, NULL,
+												 psprintf("ALTER TABLE %s ATTACH PARTITION %s %s",
+														  quoted_name(declared->parent_schema,
+																	  declared->parent_table),
+														  cx->table, declared->partition_bound));
+
+		step->target_schema = declared->parent_schema;
+		step->target_name = declared->parent_table;
+		change_step(change, step);
+	}
+	cx->changes = lappend(cx->changes, change);
+}
+
+/* the live partitions of a partitioned table that have no model of their own */
+static void
+compare_partitions(DriftContext *cx, Model **models, int nmodels, Relation rel)
+{
+	ListCell   *lc;
+
+	if (rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
+		return;
+	foreach(lc, find_inheritance_children(RelationGetRelid(rel), NoLock))
+	{
+		Oid			child = lfirst_oid(lc);
+		char	   *schema = get_namespace_name(get_rel_namespace(child));
+		char	   *name = get_rel_name(child);
+		int			i;
+		Change	   *change;
+		DDLStep    *step;
+
+		if (schema == NULL || name == NULL)
+			continue;			/* dropped meanwhile */
+		for (i = 0; i < nmodels; i++)
+		{
+			if (strcmp(models[i]->schema, schema) == 0 && strcmp(models[i]->table, name) == 0)
+				break;
+		}
+		if (i < nmodels || registry_fetch(schema, name, MODEL_NAMES) != NULL)
+			continue;
+		change = make_change(cx->table, "partition_extra", quoted_name(schema, name), NULL,
+							 quoted_name(schema, name), false);
+		step = add_step(cx, change, PHASE_DROP_CONSTRAINT, AT_DetachPartition, NULL,
+						"DETACH PARTITION %s", quoted_name(schema, name));
+		(void) step;
+		cx->changes = lappend(cx->changes, change);
+	}
+}
+
+/* the table's indexes against the index models of its table */
+static void
+compare_indexes(DriftContext *cx, ObjectModel **indexes, int nindexes,
+				const TableShape *actual)
+{
+	List	   *live_ids = live_indexes(cx->rel, actual);
+	ObjectModel **live = palloc(sizeof(ObjectModel *) * (list_length(live_ids) + 1));
+	int			nlive = 0;
+	ListCell   *lc;
+	int			i;
+
+	foreach(lc, live_ids)
+		live[nlive++] = object_inspect(OBJECT_KIND_INDEX, lfirst_oid(lc));
+	cx->changes = list_concat(cx->changes,
+							  index_compare_table(indexes, nindexes, live, nlive,
+												  cx->model->declared_by));
+	/* comments of the indexes that are there under their declared names */
+	for (i = 0; i < nindexes; i++)
+	{
+		int			l;
+
+		for (l = 0; l < nlive; l++)
+		{
+			if (strcmp(live[l]->name, indexes[i]->name) == 0)
+			{
+				Change	   *change = comment_change(cx->table, indexes[i]->name,
+													indexes[i]->comment, live[l]->comment,
+													ddl_comment(OBJECT_INDEX, indexes[i]->schema,
+																indexes[i]->name, NULL,
+																indexes[i]->comment,
+																display_name(cx->model->schema,
+																			 cx->model->table),
+																indexes[i]->declared_by));
+
+				if (change != NULL)
+					cx->changes = lappend(cx->changes, change);
+				break;
+			}
+		}
+	}
+}
+
 /*
  * The changes that would bring rel, the live table of models[m], in line
- * with its model (read with its shape).  Call under
- * catalog_search_path_push().
+ * with its model (read with its shape) and the models of its indexes.
+ * Call under catalog_search_path_push().
  */
 List *
-table_drift(Model **models, int m, Relation rel)
+table_drift(Model **models, int nmodels, int m, Relation rel, ObjectModel **indexes,
+			int nindexes)
 {
 	DriftContext cx;
 	TableShape *actual = inspect_table(rel);
@@ -906,7 +1211,13 @@ table_drift(Model **models, int m, Relation rel)
 	cx.m = m;
 	cx.changes = NIL;
 	cx.cascades = cascading_tables(rel);
-	compare_columns(&cx, declared, actual);
+	/* a partition's columns are its parent's */
+	if (declared->parent_table == NULL || actual->parent_table == NULL)
+		compare_columns(&cx, declared, actual);
 	compare_constraints(&cx, declared, actual);
+	compare_partitioning(&cx, declared, actual);
+	compare_partitions(&cx, models, nmodels, rel);
+	compare_indexes(&cx, indexes, nindexes, actual);
+	compare_comments(&cx, declared, actual);
 	return cx.changes;
 }
