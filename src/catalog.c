@@ -88,7 +88,10 @@ check_writable(const char *funcname)
 /*
  * Set search_path to "pg_catalog, pg_temp" until catalog_search_path_pop():
  * deparsed text then names every object outside pg_catalog with its
- * schema, and DDL cannot be redirected by the caller's search_path.
+ * schema, and DDL cannot be redirected by the caller's search_path.  The
+ * output formats of constants are fixed too (DateStyle ISO, as pg_dump
+ * sets it): a default or a partition bound must read the same whatever
+ * the session that rendered it.
  */
 int
 catalog_search_path_push(void)
@@ -97,6 +100,12 @@ catalog_search_path_push(void)
 
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("datestyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("intervalstyle", "postgres", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("extra_float_digits", "3", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 	return save_nestlevel;
 }

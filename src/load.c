@@ -603,6 +603,7 @@ declare_comment(Script *script, CommentStmt *stmt, int line)
 	char	   *schema;
 	char	   *name;
 	DeclKind	kind;
+	const char *keyword;
 
 	switch (stmt->objtype)
 	{
@@ -612,7 +613,8 @@ declare_comment(Script *script, CommentStmt *stmt, int line)
 				registry_fetch_object(OBJECT_KIND_SCHEMA, schema, schema) == NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNDEFINED_OBJECT),
-						 errmsg("comment on schema \"%s\", which has no model", schema)));
+						 errmsg("COMMENT ON SCHEMA \"%s\", which has no model", schema),
+						 errhint("Declare it in the script.")));
 			return (Node *) stmt;
 		case OBJECT_TABLE:
 		case OBJECT_COLUMN:
@@ -631,17 +633,24 @@ declare_comment(Script *script, CommentStmt *stmt, int line)
 		case OBJECT_SEQUENCE:
 			names = castNode(List, stmt->object);
 			kind = stmt->objtype == OBJECT_INDEX ? DECL_INDEX : DECL_SEQUENCE;
+			keyword = stmt->objtype == OBJECT_INDEX ? "INDEX" : "SEQUENCE";
 			break;
 		case OBJECT_TYPE:
 		case OBJECT_DOMAIN:
 			names = castNode(TypeName, stmt->object)->names;
 			kind = stmt->objtype == OBJECT_DOMAIN ? DECL_DOMAIN : DECL_ENUM;
+			keyword = stmt->objtype == OBJECT_DOMAIN ? "DOMAIN" : "TYPE";
 			break;
 		default:
 			unsupported(script, line, "COMMENT (on other objects)");
 			return NULL;
 	}
 	creation_name(names, &schema, &name);
+	/* COMMENT ON TYPE names a domain too, as in PostgreSQL */
+	if (kind == DECL_ENUM && find_decl(script, kind, schema, name) == NULL &&
+		(find_decl(script, DECL_DOMAIN, schema, name) != NULL ||
+		 registry_fetch_object(OBJECT_KIND_DOMAIN, schema, name) != NULL))
+		kind = DECL_DOMAIN;
 	if (find_decl(script, kind, schema, name) == NULL)
 	{
 		ObjectModel *model = registry_fetch_object(decl_object_kind(kind), schema, name);
@@ -650,8 +659,8 @@ declare_comment(Script *script, CommentStmt *stmt, int line)
 		if (model == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("comment on %s \"%s\", which has no model",
-							decl_kind_names[kind], display_name(schema, name)),
+					 errmsg("COMMENT ON %s \"%s\", which has no model",
+							keyword, display_name(schema, name)),
 					 errhint("Declare it in the script.")));
 		/* its model, made in the trial, commented there, stored again */
 		if (kind == DECL_INDEX)
@@ -1543,6 +1552,32 @@ add_row(Script *script, const char *kind, const char *object, const char *action
 	script->rows = lappend(script->rows, row);
 }
 
+/* whether two table models say the same comments */
+static bool
+same_comments(const Model *a, const Model *b)
+{
+	char	   *ca,
+			   *cb;
+	int			na,
+				nb;
+	char	  **names_a,
+			  **names_b;
+	char	  **comments_a,
+			  **comments_b;
+	int			i;
+
+	model_comments(a, &ca, &na, &names_a, &comments_a);
+	model_comments(b, &cb, &nb, &names_b, &comments_b);
+	if (strcmp(ca, cb) != 0 || na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+	{
+		if (strcmp(names_a[i], names_b[i]) != 0 || strcmp(comments_a[i], comments_b[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
 /* declared, or replaced (unchanged when the model was the same) */
 static const char *
 table_action(Decl *decl)
@@ -1553,7 +1588,8 @@ table_action(Decl *decl)
 		return "declared";
 	if (strcmp(old->definition, decl->model->definition) == 0 &&
 		strcmp(old->partition_by, decl->model->partition_by ? decl->model->partition_by : "") == 0 &&
-		strcmp(old->partition_bound, decl->model->partition_bound ? decl->model->partition_bound : "") == 0)
+		strcmp(old->partition_bound, decl->model->partition_bound ? decl->model->partition_bound : "") == 0 &&
+		same_comments(old, decl->model))
 		return "unchanged";
 	return "replaced";
 }

@@ -1018,12 +1018,14 @@ compare_comment(DriftContext *cx, const char *column, const char *declared, cons
 {
 	Change	   *change;
 
-	change = comment_change(cx->table, column ? column : cx->table, declared, actual,
-							ddl_comment(column ? OBJECT_COLUMN : OBJECT_TABLE,
-										cx->model->schema, cx->model->table, column,
-										declared,
-										display_name(cx->model->schema, cx->model->table),
-										cx->model->declared_by));
+	DDLStep    *step = ddl_comment(column ? OBJECT_COLUMN : OBJECT_TABLE,
+									   cx->model->schema, cx->model->table, column,
+									   declared,
+									   display_name(cx->model->schema, cx->model->table),
+									   cx->model->declared_by);
+
+	step->model = cx->m;		/* a step of the table's migration */
+	change = comment_change(cx->table, column ? column : cx->table, declared, actual, step);
 	if (change != NULL)
 	{
 		/* a comment is no data, and does not cascade: never made unsafe */
@@ -1161,11 +1163,20 @@ compare_indexes(DriftContext *cx, ObjectModel **indexes, int nindexes,
 	ListCell   *lc;
 	int			i;
 
+	List	   *changes;
+
 	foreach(lc, live_ids)
 		live[nlive++] = object_inspect(OBJECT_KIND_INDEX, lfirst_oid(lc));
-	cx->changes = list_concat(cx->changes,
-							  index_compare_table(indexes, nindexes, live, nlive,
-												  cx->model->declared_by));
+	changes = index_compare_table(indexes, nindexes, live, nlive, cx->model->declared_by);
+	/* steps of the table's migration: it locks and selects the table */
+	foreach(lc, changes)
+	{
+		ListCell   *sc;
+
+		foreach(sc, ((Change *) lfirst(lc))->steps)
+			((DDLStep *) lfirst(sc))->model = cx->m;
+	}
+	cx->changes = list_concat(cx->changes, changes);
 	/* comments of the indexes that are there under their declared names */
 	for (i = 0; i < nindexes; i++)
 	{
@@ -1175,14 +1186,16 @@ compare_indexes(DriftContext *cx, ObjectModel **indexes, int nindexes,
 		{
 			if (strcmp(live[l]->name, indexes[i]->name) == 0)
 			{
-				Change	   *change = comment_change(cx->table, indexes[i]->name,
-													indexes[i]->comment, live[l]->comment,
-													ddl_comment(OBJECT_INDEX, indexes[i]->schema,
-																indexes[i]->name, NULL,
-																indexes[i]->comment,
-																display_name(cx->model->schema,
-																			 cx->model->table),
-																indexes[i]->declared_by));
+				DDLStep    *step = ddl_comment(OBJECT_INDEX, indexes[i]->schema,
+												   indexes[i]->name, NULL, indexes[i]->comment,
+												   display_name(cx->model->schema,
+																cx->model->table),
+												   indexes[i]->declared_by);
+				Change	   *change;
+
+				step->model = cx->m;
+				change = comment_change(cx->table, indexes[i]->name, indexes[i]->comment,
+										live[l]->comment, step);
 
 				if (change != NULL)
 					cx->changes = lappend(cx->changes, change);
