@@ -132,7 +132,10 @@ not_the_statement(const DDLStep *step, const char *why)
 			(errcode(ERRCODE_DATA_CORRUPTED),
 			 errmsg("the model of table \"%s\" is damaged", step->model_name),
 			 errdetail("The statement built from it is not one %s of \"%s\" (%s): %s",
-					   kind_text(step->kind), step->table, why, step->sql),
+					   kind_text(step->kind),
+					   step->target_name != NULL
+					   ? quoted_name(step->target_schema, step->target_name) : step->table,
+					   why, step->sql),
 			 errhint("Its registry row was not written by provision. Declare the model again with provision_define(), or remove it with provision_forget().")));
 }
 
@@ -371,7 +374,7 @@ parse_step(const DDLStep *step)
 					strcmp(index->idxname, step->target_name) != 0 ||
 					!names_match_owner(step, index->relation) ||
 					index->concurrent || index->if_not_exists ||
-					index->tableSpace != NULL || index->options != NIL)
+					index->tableSpace != NULL)
 					not_the_statement(step, "another statement");
 				break;
 			}
@@ -604,6 +607,9 @@ ddl_create_table(const Model *model, int m, const bool *inline_fkeys)
 		if (!first)
 			appendStringInfoChar(&sql, ')');
 		appendStringInfo(&sql, " %s", model->partition_bound);
+		/* a partition partitioned in turn */
+		if (model->partition_by != NULL && model->partition_by[0] != '\0')
+			appendStringInfo(&sql, " PARTITION BY %s", model->partition_by);
 	}
 	else
 	{

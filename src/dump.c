@@ -136,7 +136,11 @@ write_script(const Selection *sel)
 							 quoted_name(model->parent_schema, model->parent_table));
 			if (constraints[0] != '\0')
 				appendStringInfo(&buf, " (%s)", constraints);
-			appendStringInfo(&buf, " %s;\n", model->partition_bound);
+			appendStringInfo(&buf, " %s", model->partition_bound);
+			/* a partition partitioned in turn */
+			if (model->partition_by != NULL && model->partition_by[0] != '\0')
+				appendStringInfo(&buf, " PARTITION BY %s", model->partition_by);
+			appendStringInfoString(&buf, ";\n");
 		}
 		else
 		{

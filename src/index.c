@@ -145,6 +145,8 @@ create_step(const ObjectModel *declared)
 
 	step->owner_schema = declared->table_schema;
 	step->owner_table = declared->table_name;
+	/* shown, and kept in the history, under its table, as provision_diff() shows it */
+	step->table = quoted_name(declared->table_schema, declared->table_name);
 	return step;
 }
 
@@ -152,9 +154,15 @@ create_step(const ObjectModel *declared)
 static DDLStep *
 drop_step(const ObjectModel *live, const char *declared_by)
 {
-	return ddl_object_step(DDL_DROP_INDEX, PHASE_DROP_CONSTRAINT, live->schema, live->name,
-						   display_name(live->table_schema, live->table_name), declared_by,
-						   psprintf("DROP INDEX %s", quoted_name(live->schema, live->name)));
+	DDLStep    *step = ddl_object_step(DDL_DROP_INDEX, PHASE_DROP_CONSTRAINT, live->schema,
+									   live->name,
+									   display_name(live->table_schema, live->table_name),
+									   declared_by,
+									   psprintf("DROP INDEX %s",
+												quoted_name(live->schema, live->name)));
+
+	step->table = quoted_name(live->table_schema, live->table_name);
+	return step;
 }
 
 /*

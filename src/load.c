@@ -250,11 +250,70 @@ without_meta_commands(const char *text)
 	return copy;
 }
 
+/* the keyword of the kinds of object a schema script owns or comments */
+static const char *
+object_keyword(ObjectType type)
+{
+	switch (type)
+	{
+		case OBJECT_SCHEMA:
+			return "SCHEMA";
+		case OBJECT_TABLE:
+			return "TABLE";
+		case OBJECT_SEQUENCE:
+			return "SEQUENCE";
+		case OBJECT_VIEW:
+			return "VIEW";
+		case OBJECT_MATVIEW:
+			return "MATERIALIZED VIEW";
+		case OBJECT_FOREIGN_TABLE:
+			return "FOREIGN TABLE";
+		case OBJECT_INDEX:
+			return "INDEX";
+		case OBJECT_TYPE:
+			return "TYPE";
+		case OBJECT_DOMAIN:
+			return "DOMAIN";
+		case OBJECT_FUNCTION:
+			return "FUNCTION";
+		case OBJECT_PROCEDURE:
+			return "PROCEDURE";
+		case OBJECT_AGGREGATE:
+			return "AGGREGATE";
+		case OBJECT_EXTENSION:
+			return "EXTENSION";
+		case OBJECT_TRIGGER:
+			return "TRIGGER";
+		case OBJECT_POLICY:
+			return "POLICY";
+		case OBJECT_TABCONSTRAINT:
+		case OBJECT_DOMCONSTRAINT:
+			return "CONSTRAINT";
+		case OBJECT_COLLATION:
+			return "COLLATION";
+		case OBJECT_PUBLICATION:
+			return "PUBLICATION";
+		default:
+			return "(other objects)";
+	}
+}
+
 /* the statement's kind as its command tag names it ("CREATE FUNCTION") */
 static const char *
 statement_kind(Node *stmt)
 {
+	/* OWNER TO of any object is a statement of its own in the listing */
+	if (IsA(stmt, AlterOwnerStmt))
+		return psprintf("ALTER %s OWNER TO",
+						object_keyword(((AlterOwnerStmt *) stmt)->objectType));
 	return GetCommandTagName(CreateCommandTag(stmt));
+}
+
+/* "ALTER TABLE", "ALTER SEQUENCE", ...: what an AlterTableStmt alters */
+static const char *
+alter_table_kind(AlterTableStmt *stmt)
+{
+	return psprintf("ALTER %s", object_keyword(provision_alter_table_objtype(stmt)));
 }
 
 static void
@@ -485,8 +544,9 @@ declare_alter_table(Script *script, AlterTableStmt *stmt, int line)
 	{
 		foreach(lc, stmt->cmds)
 			unsupported(script, line,
-						lfirst_node(AlterTableCmd, lc)->subtype == AT_ChangeOwner
-						? "ALTER TABLE OWNER TO" : "ALTER TABLE (other subcommands)");
+						psprintf(lfirst_node(AlterTableCmd, lc)->subtype == AT_ChangeOwner
+								 ? "%s OWNER TO" : "%s (other subcommands)",
+								 alter_table_kind(stmt)));
 		return NULL;
 	}
 	table = target_table(script, stmt->relation, line, "ALTER TABLE of");
@@ -522,10 +582,11 @@ declare_alter_table(Script *script, AlterTableStmt *stmt, int line)
 					break;
 				}
 			case AT_ChangeOwner:
-				unsupported(script, line, "ALTER TABLE OWNER TO");
+				unsupported(script, line, psprintf("%s OWNER TO", alter_table_kind(stmt)));
 				break;
 			default:
-				unsupported(script, line, "ALTER TABLE (other subcommands)");
+				unsupported(script, line, psprintf("%s (other subcommands)",
+												   alter_table_kind(stmt)));
 				break;
 		}
 	}
@@ -577,12 +638,13 @@ declare_index(Script *script, IndexStmt *stmt, int line, ScriptStmt *ss)
 	Decl	   *table = target_table(script, stmt->relation, line, "an index on");
 	Decl	   *decl;
 
-	if (stmt->tableSpace != NULL || stmt->options != NIL)
+	/* storage parameters are part of the signature; tablespaces are not modeled */
+	if (stmt->tableSpace != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("index %s uses a clause models do not support",
 						stmt->idxname ? stmt->idxname : "(unnamed)"),
-				 errdetail("Models do not declare WITH storage parameters or TABLESPACE.")));
+				 errdetail("Models do not declare TABLESPACE.")));
 	decl = add_decl(script, DECL_INDEX, table->schema, stmt->idxname, line);
 	decl->table_schema = table->schema;
 	decl->table_name = table->name;
@@ -642,7 +704,7 @@ declare_comment(Script *script, CommentStmt *stmt, int line)
 			keyword = stmt->objtype == OBJECT_DOMAIN ? "DOMAIN" : "TYPE";
 			break;
 		default:
-			unsupported(script, line, "COMMENT (on other objects)");
+			unsupported(script, line, psprintf("COMMENT ON %s", object_keyword(stmt->objtype)));
 			return NULL;
 	}
 	creation_name(names, &schema, &name);

@@ -195,9 +195,15 @@ object_inspect(ObjectKind kind, Oid oid)
 static DDLStep *
 comment_step(const ObjectModel *obj, const char *comment)
 {
-	return ddl_comment(kind_object_type(obj->kind), obj->schema,
-					   obj->kind == OBJECT_KIND_SCHEMA ? NULL : obj->name, NULL, comment,
-					   display_name(obj->schema, obj->name), obj->declared_by);
+	DDLStep    *step = ddl_comment(kind_object_type(obj->kind), obj->schema,
+									   obj->kind == OBJECT_KIND_SCHEMA ? NULL : obj->name, NULL,
+									   comment, display_name(obj->schema, obj->name),
+									   obj->declared_by);
+
+	/* an index's steps go under its table, as provision_diff() shows them */
+	if (obj->kind == OBJECT_KIND_INDEX)
+		step->table = quoted_name(obj->table_schema, obj->table_name);
+	return step;
 }
 
 /*

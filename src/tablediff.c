@@ -1194,6 +1194,7 @@ compare_indexes(DriftContext *cx, ObjectModel **indexes, int nindexes,
 				Change	   *change;
 
 				step->model = cx->m;
+				step->table = cx->table;
 				change = comment_change(cx->table, indexes[i]->name, indexes[i]->comment,
 										live[l]->comment, step);
 
