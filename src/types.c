@@ -230,6 +230,24 @@ domain_inspect(ObjectModel *obj, Oid typid)
 	}
 	systable_endscan(scan);
 	table_close(conrel, AccessShareLock);
+
+	/* by name, as pg_dump writes them: the index scan's order is not stable */
+	for (int i = 1; i < obj->ncons; i++)
+	{
+		for (int j = i; j > 0 && strcmp(obj->con_names[j - 1], obj->con_names[j]) > 0; j--)
+		{
+			char	   *name = obj->con_names[j];
+			char	   *def = obj->con_defs[j];
+			char	   *alt = obj->con_alt_defs[j];
+
+			obj->con_names[j] = obj->con_names[j - 1];
+			obj->con_defs[j] = obj->con_defs[j - 1];
+			obj->con_alt_defs[j] = obj->con_alt_defs[j - 1];
+			obj->con_names[j - 1] = name;
+			obj->con_defs[j - 1] = def;
+			obj->con_alt_defs[j - 1] = alt;
+		}
+	}
 	obj->definition = domain_definition(obj);
 }
 
