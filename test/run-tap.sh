@@ -10,7 +10,8 @@
 #   PERL5LIB    PGXS's src/test/perl (PostgreSQL::Test::Cluster and ::Utils)
 #   PG_REGRESS  PGXS's pg_regress (Cluster->init calls it with --config-auth)
 #   TESTDIR     a fresh temporary directory: tmp_check/ (clusters, logs)
-#               goes there, never into the work tree
+#               goes there, never into the work tree; test/fixtures is
+#               copied to fixtures/ there, the tests' working directory
 #   PG_TEST_PORT_DIR  /tmp/provision-tap-portlock, shared by concurrent runs
 # initdb refuses to run as root, so as root the tests run as the postgres
 # user (runuser), from copies of the test files in a directory it owns: the
@@ -52,6 +53,8 @@ mkdir "$testdir/t"
 for t in "${tests[@]}"; do
 	cp "$t" "$testdir/t/"
 done
+# the schema files the tests build databases from (test/fixtures)
+cp -r "$here/fixtures" "$testdir/fixtures"
 # one port-lock directory for every run on this machine, so that runs at
 # the same time do not pick the same port
 portdir=/tmp/provision-tap-portlock
