@@ -13,6 +13,9 @@ Scenarios, on the same declared tables bench.t1 .. bench.tN:
   noop    the same again when everything exists
   drift   check the N tables against their declaration, no drift present
   race    8 sessions x 100 rounds provisioning the same schema and table
+  schema  a whole schema of 500 tables and 1,000 indexes from pg_dump:
+          provision_load + provision_all against psql -f, no-op and diff
+          against Alembic (bench/whole_schema.py)
 """
 
 import argparse
@@ -39,6 +42,8 @@ from sqlalchemy.schema import CreateSchema
 import alembic
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+
+from whole_schema import WholeSchema
 
 SCHEMA = "bench"
 BODY = ("id integer primary key, username varchar(50) not null, "
@@ -202,10 +207,10 @@ def sqla_create_all(engine, md):
         md.create_all(conn)
 
 
-def alembic_opts():
+def alembic_opts(schema=SCHEMA):
     def include_name(name, type_, parent_names):
         if type_ == "schema":
-            return name == SCHEMA
+            return name == schema
         return True
     return {
         "include_schemas": True,
@@ -216,9 +221,9 @@ def alembic_opts():
     }
 
 
-def alembic_compare(engine, md):
+def alembic_compare(engine, md, schema=SCHEMA):
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts=alembic_opts())
+        ctx = MigrationContext.configure(conn, opts=alembic_opts(schema))
         return compare_metadata(ctx, md)
 
 
@@ -235,6 +240,7 @@ class Bench:
         self.notes = []
         self.race = []
         self.sanity_done = False
+        self.whole = None       # WholeSchema, when the schema scenario ran
 
     def setup(self):
         # the build being measured: a `make install` by someone else during
@@ -283,6 +289,21 @@ class Bench:
         self.reset()
         log("catalogs preconditioned: %d tables created and dropped (%.0f s, untimed)" % (
             n, time.perf_counter() - t0))
+
+    # connections to the other databases of the whole-schema scenario
+    def connect_maintenance(self):
+        c = psycopg2.connect(dbname=self.args.maintenance_db)
+        c.autocommit = True
+        return c
+
+    def connect_db(self, dbname):
+        return DB(dbname).connect()
+
+    def engine_for(self, dbname):
+        return DB(dbname).engine()
+
+    def alembic_compare(self, engine, md, schema):
+        return alembic_compare(engine, md, schema)
 
     def declare(self, n):
         """Exactly bench.t1 .. bench.tN declared (N only grows)."""
@@ -607,6 +628,10 @@ class Bench:
         if "race" in self.args.scenarios:
             log("race")
             self.bench_race(self.args.race_sessions, self.args.race_rounds)
+        if "schema" in self.args.scenarios:
+            log("whole schema")
+            self.whole = WholeSchema(self, q, timed, log)
+            self.whole.run()
         if not self.check_so():
             log("WARNING: %s changed during the run" % self.so_path)
         if self.so_changed:
@@ -677,6 +702,8 @@ def goals(b):
                 z / a <= 12, "%.4f s vs %.4f s" % (z, a))
     if not (med(R, "noop", "provision_all", 10000) and med(R, "drift", "provision_diff", 10000)):
         b.notes.append("scale goal not evaluated: it needs N=1000 and N=10000 for no-op and drift.")
+    if b.whole:
+        b.whole.goals(add)
     for race in b.race:
         if race[0] == "provision":
             plain = [r for r in b.race if r[0] != "provision"]
@@ -842,6 +869,8 @@ def write_markdown(b, G, path, total_seconds):
             codes = " ".join("%s: %d" % kv for kv in sorted(r[5].items()))
             L.append("| %s | %d | %d%s |" % (name, r[3], r[4], (" (%s)" % codes) if codes else ""))
         L += [""]
+    if b.whole:
+        L += b.whole.markdown()
     L += ["| goal | criterion | measured | threshold | held |", "| --- | --- | ---: | ---: | --- |"]
     for g in G:
         L.append("| %s | %s | %.4g | %s | %s |" % (g[0], g[1], g[2], g[3], "yes" if g[4] else "**no**"))
@@ -918,6 +947,9 @@ def plot(outdir, b, png):
                     b.race[0][1], b.race[0][2], len(b.race) - 0.4,
                     max(10, int(max(r[4] for r in b.race) * 1.15) + 1), racep))
     npanels = len(panels) + (1 if race else 0)
+    if npanels == 0:
+        log("nothing to plot")
+        return
     cols = 2 if npanels > 1 else 1
     rows = (npanels + cols - 1) // cols
     script = """
@@ -947,7 +979,7 @@ def main():
     ap.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
                     default=[100, 1000, 10000])
     ap.add_argument("--scenarios", type=lambda s: s.split(","),
-                    default=["create", "noop", "drift", "race"])
+                    default=["create", "noop", "drift", "race", "schema"])
     ap.add_argument("--runs-small", type=int, default=5, help="runs for N <= 1000")
     ap.add_argument("--runs-large", type=int, default=3, help="runs for N > 1000")
     ap.add_argument("--alembic-budget", type=int, default=600,

@@ -129,6 +129,17 @@ SELECT table_name, change, ddl FROM provision_diff();
 SELECT * FROM provision_migrate();
 SELECT obj_description('shop.price'::regtype, 'pg_type');
 
+-- an index changed after a diff has seen it is seen changed by the next
+SELECT count(*) FROM provision_diff();
+ALTER INDEX shop.orders_status SET (fillfactor = 70);
+SELECT table_name, change, object, declared, actual, safe FROM provision_diff();
+ALTER INDEX shop.orders_status RESET (fillfactor);
+SELECT count(*) FROM provision_diff();
+ALTER TABLE shop.orders RENAME COLUMN status TO state;
+SELECT table_name, change, object, safe FROM provision_diff() WHERE change LIKE 'index%';
+ALTER TABLE shop.orders RENAME COLUMN state TO status;
+SELECT count(*) FROM provision_diff();
+
 -- provision_table() of one table creates its indexes too
 DROP TABLE shop.orders;
 SELECT provision_table('shop.orders');

@@ -533,6 +533,10 @@ run_step(const DDLStep *step, List **executed)
 	snprintf(timeout, sizeof(timeout), "%d", provision_lock_timeout);
 	(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
+	/* a new table is empty: planning parallel builds of its keys is waste */
+	if (step->kind == DDL_CREATE_TABLE)
+		(void) set_config_option("max_parallel_maintenance_workers", "0", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	if (raw != NULL)
 		execute_utility(raw, step->sql);
 	else

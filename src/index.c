@@ -33,7 +33,9 @@
 #include "catalog/pg_index.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -67,6 +69,81 @@ index_signature(Oid indexid, const char *index_name, const char *schema, const c
 	return psprintf("%s%s", unique ? "UNIQUE " : "", rest);
 }
 
+/*
+ * Signatures already worked out in this backend, by index: pg_get_indexdef()
+ * looks up every column's default operator class by scanning pg_opclass,
+ * and provision_diff() over a schema of a thousand indexes would spend
+ * most of its time there.  An entry goes when the index or its table is
+ * invalidated (anything that changes the index, renames a column or the
+ * table, or drops either); a signature does not depend on anything else
+ * the relation cache does not cover, except the names of the types,
+ * functions and operator classes it uses, and a live index that still
+ * uses the same ones is still the index its model declares.
+ */
+typedef struct SignatureEntry
+{
+	Oid			indexid;		/* key */
+	Oid			relid;
+	char	   *signature;		/* in signature_context */
+} SignatureEntry;
+
+static HTAB *signatures = NULL;
+static MemoryContext signature_context = NULL;
+
+static void
+forget_signatures(Datum arg pg_attribute_unused(), Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	SignatureEntry *entry;
+
+	if (signatures == NULL)
+		return;
+	hash_seq_init(&status, signatures);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (!OidIsValid(relid) || entry->indexid == relid || entry->relid == relid)
+		{
+			pfree(entry->signature);
+			(void) hash_search(signatures, &entry->indexid, HASH_REMOVE, NULL);
+		}
+	}
+}
+
+static char *
+cached_signature(Oid indexid, Oid relid, const char *index_name, const char *schema,
+				 const char *table, bool unique)
+{
+	SignatureEntry *entry;
+	bool		found;
+	char	   *signature;
+
+	if (signatures == NULL)
+	{
+		HASHCTL		ctl;
+
+		signature_context = AllocSetContextCreate(TopMemoryContext,
+												  "provision index signatures",
+												  ALLOCSET_DEFAULT_SIZES);
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(SignatureEntry);
+		ctl.hcxt = signature_context;
+		signatures = hash_create("provision index signatures", 256, &ctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		CacheRegisterRelcacheCallback(forget_signatures, (Datum) 0);
+	}
+	entry = hash_search(signatures, &indexid, HASH_FIND, NULL);
+	if (entry != NULL && entry->relid == relid)
+		return pstrdup(entry->signature);
+
+	signature = index_signature(indexid, index_name, schema, table, unique);
+	entry = hash_search(signatures, &indexid, HASH_ENTER, &found);
+	if (found)
+		pfree(entry->signature);
+	entry->relid = relid;
+	entry->signature = MemoryContextStrdup(signature_context, signature);
+	return signature;
+}
+
 /* the statement that creates index obj: its name, table and signature */
 static char *
 index_definition(const ObjectModel *obj, const char *signature)
@@ -95,8 +172,8 @@ index_inspect(ObjectModel *obj, Oid indexid)
 	obj->table_name = get_rel_name(relid);
 	obj->nattrs = 2;
 	obj->attrs = palloc(sizeof(char *) * 3);
-	obj->attrs[0] = index_signature(indexid, obj->name, obj->table_schema, obj->table_name,
-									index->indisunique);
+	obj->attrs[0] = cached_signature(indexid, relid, obj->name, obj->table_schema,
+									 obj->table_name, index->indisunique);
 	obj->attrs[1] = pstrdup("");
 	ReleaseSysCache(tuple);
 	obj->definition = index_definition(obj, obj->attrs[0]);

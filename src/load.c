@@ -92,6 +92,7 @@ typedef struct Decl
 	char	   *schema;
 	char	   *name;			/* an index without a name: set by the trial */
 	int			line;
+	int			seq;			/* its place in Script.decls */
 	bool		from_model;		/* an existing model the script works on */
 	struct ScriptStmt *first_use;	/* ... first named by this statement */
 	bool		changed;		/* ... and changes: stored again */
@@ -115,6 +116,7 @@ typedef struct ScriptStmt
 	int			line;
 	Node	   *run;			/* what the trial runs, or NULL */
 	Decl	   *index;			/* a CREATE INDEX: its declaration */
+	List	   *materialize;	/* Decl of models first named here */
 } ScriptStmt;
 
 typedef struct Script
@@ -122,6 +124,7 @@ typedef struct Script
 	const char *text;
 	List	   *stmts;			/* ScriptStmt, in order */
 	List	   *decls;			/* Decl, in order of declaration */
+	HTAB	   *by_name;		/* DeclEntry: the named Decls by kind and name */
 	List	   *unsupported;	/* "line N: KIND" */
 	List	   *unsupported_kinds;	/* KIND, one per statement */
 	List	   *scratch;		/* (schema, scratch schema) pairs */
@@ -130,6 +133,18 @@ typedef struct Script
 	struct ScriptStmt *current;	/* the statement being declared */
 	bool		positions_in_script;	/* error positions are offsets in text */
 } Script;
+
+/*
+ * A script of thousands of statements looks names up thousands of times:
+ * by hash, not by walking the declarations.
+ */
+#define DECL_KEY_SIZE (2 * NAMEDATALEN + 8)
+
+typedef struct DeclEntry
+{
+	char		key[DECL_KEY_SIZE];
+	Decl	   *decl;
+} DeclEntry;
 
 static const char *const decl_kind_names[] = {
 	"schema", "enum", "domain", "sequence", "table", "index"
@@ -170,11 +185,16 @@ line_of(const char *text, int offset)
 	return line;
 }
 
-/* the line a statement starts on: past blank space and comments */
+/*
+ * The line a statement starts on: past blank space and comments.  The
+ * statements come in order: counting goes on from the previous one's
+ * (*from, *from_line), not from the top of a long script each time.
+ */
 static int
-statement_line(const char *text, RawStmt *raw)
+statement_line(const char *text, RawStmt *raw, int *from, int *from_line)
 {
 	int			at = raw->stmt_location < 0 ? 0 : raw->stmt_location;
+	int			line;
 
 	for (;;)
 	{
@@ -195,7 +215,12 @@ statement_line(const char *text, RawStmt *raw)
 		}
 		break;
 	}
-	return line_of(text, at);
+	if (at < *from)
+		*from = *from_line = 0;
+	line = (*from_line > 0 ? *from_line : 1) + line_of(text + *from, at - *from) - 1;
+	*from = at;
+	*from_line = line;
+	return line;
 }
 
 static void
@@ -352,20 +377,51 @@ is_preamble(Node *stmt)
 
 /* -------------------------------------------------------- declarations */
 
+/* the key of a named declaration; false if it has no name (yet) */
+static bool
+decl_key(char *key, DeclKind kind, const char *schema, const char *name)
+{
+	if (name == NULL || strlen(schema) >= NAMEDATALEN || strlen(name) >= NAMEDATALEN)
+		return false;
+	snprintf(key, DECL_KEY_SIZE, "%d\x01%s\x01%s", (int) kind, schema, name);
+	return true;
+}
+
 static Decl *
 find_decl(Script *script, DeclKind kind, const char *schema, const char *name)
 {
-	ListCell   *lc;
+	char		key[DECL_KEY_SIZE];
+	DeclEntry  *entry;
 
-	foreach(lc, script->decls)
+	if (script->by_name == NULL || !decl_key(key, kind, schema, name))
+		return NULL;
+	entry = hash_search(script->by_name, key, HASH_FIND, NULL);
+	return entry ? entry->decl : NULL;
+}
+
+/* the name of decl, once it has one, in by_name */
+static void
+index_decl(Script *script, Decl *decl)
+{
+	char		key[DECL_KEY_SIZE];
+	DeclEntry  *entry;
+	bool		found;
+
+	if (script->by_name == NULL)
 	{
-		Decl	   *decl = lfirst(lc);
+		HASHCTL		ctl;
 
-		if (decl->kind == kind && decl->name != NULL && strcmp(decl->schema, schema) == 0 &&
-			strcmp(decl->name, name) == 0)
-			return decl;
+		ctl.keysize = DECL_KEY_SIZE;
+		ctl.entrysize = sizeof(DeclEntry);
+		ctl.hcxt = CurrentMemoryContext;
+		script->by_name = hash_create("provision script declarations", 256, &ctl,
+									  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	}
-	return NULL;
+	if (!decl_key(key, decl->kind, decl->schema, decl->name))
+		return;
+	entry = hash_search(script->by_name, key, HASH_ENTER, &found);
+	if (!found)
+		entry->decl = decl;
 }
 
 static bool
@@ -374,28 +430,24 @@ is_relation_kind(DeclKind kind)
 	return kind == DECL_TABLE || kind == DECL_SEQUENCE || kind == DECL_INDEX;
 }
 
-static bool
-is_type_kind(DeclKind kind)
-{
-	return kind == DECL_ENUM || kind == DECL_DOMAIN || kind == DECL_TABLE;
-}
-
 /* a declared relation (relations) or type (!relations) schema.name */
 static Decl *
 find_named(Script *script, bool relations, const char *schema, const char *name)
 {
-	ListCell   *lc;
+	static const DeclKind relation_kinds[] = {DECL_TABLE, DECL_SEQUENCE, DECL_INDEX};
+	static const DeclKind type_kinds[] = {DECL_ENUM, DECL_DOMAIN, DECL_TABLE};
+	const DeclKind *kinds = relations ? relation_kinds : type_kinds;
+	Decl	   *first = NULL;
 
-	foreach(lc, script->decls)
+	/* the first declared of them, as a walk in order would find it */
+	for (int i = 0; i < 3; i++)
 	{
-		Decl	   *decl = lfirst(lc);
+		Decl	   *decl = find_decl(script, kinds[i], schema, name);
 
-		if ((relations ? is_relation_kind(decl->kind) : is_type_kind(decl->kind)) &&
-			decl->name != NULL && strcmp(decl->schema, schema) == 0 &&
-			strcmp(decl->name, name) == 0)
-			return decl;
+		if (decl != NULL && (first == NULL || decl->seq < first->seq))
+			first = decl;
 	}
-	return NULL;
+	return first;
 }
 
 static Decl *
@@ -411,7 +463,9 @@ add_decl(Script *script, DeclKind kind, const char *schema, const char *name, in
 	decl->schema = pstrdup(schema);
 	decl->name = name ? pstrdup(name) : NULL;
 	decl->line = line;
+	decl->seq = list_length(script->decls);
 	script->decls = lappend(script->decls, decl);
+	index_decl(script, decl);
 	return decl;
 }
 
@@ -502,6 +556,8 @@ target_table(Script *script, RangeVar *rv, int line, const char *what)
 	decl = add_decl(script, DECL_TABLE, schema, name, line);
 	decl->from_model = true;
 	decl->first_use = script->current;
+	if (script->current != NULL)
+		script->current->materialize = lappend(script->current->materialize, decl);
 	return decl;
 }
 
@@ -731,6 +787,8 @@ declare_comment(Script *script, CommentStmt *stmt, int line)
 		decl = add_decl(script, kind, schema, name, line);
 		decl->from_model = decl->changed = true;
 		decl->first_use = script->current;
+		if (script->current != NULL)
+			script->current->materialize = lappend(script->current->materialize, decl);
 		decl->object = model;
 		decl->table_schema = model->table_schema;
 		decl->table_name = model->table_name;
@@ -1502,17 +1560,14 @@ script_trial(void *arg)
 		List	   *before = NIL;
 		ListCell   *dc;
 
-		foreach(dc, script->decls)
+		foreach(dc, ss->materialize)
 		{
 			Decl	   *decl = lfirst(dc);
 
-			if (decl->from_model && decl->first_use == ss)
-			{
-				if (decl->kind == DECL_TABLE)
-					materialize_model(script, decl);
-				else
-					materialize_object(script, decl);
-			}
+			if (decl->kind == DECL_TABLE)
+				materialize_model(script, decl);
+			else
+				materialize_object(script, decl);
 		}
 		if (ss->run == NULL)
 			continue;
@@ -1538,7 +1593,10 @@ script_trial(void *arg)
 					ss->index->oid = lfirst_oid(ic);
 			}
 			if (ss->index->name == NULL)
+			{
 				ss->index->name = get_rel_name(ss->index->oid);
+				index_decl(script, ss->index);
+			}
 		}
 	}
 	AtEOXact_GUC(false, save_nestlevel);
@@ -1831,6 +1889,8 @@ load_script(const char *text, bool skip_unsupported, List *live_tables, List *li
 	ErrorContextCallback errcallback;
 	List	   *parsetree;
 	ListCell   *lc;
+	int			line_from = 0;
+	int			line_from_line = 0;
 
 	script.text = without_meta_commands(text);
 	script.positions_in_script = true;
@@ -1845,7 +1905,7 @@ load_script(const char *text, bool skip_unsupported, List *live_tables, List *li
 		ScriptStmt *ss = palloc0(sizeof(ScriptStmt));
 
 		ss->raw = lfirst_node(RawStmt, lc);
-		ss->line = statement_line(script.text, ss->raw);
+		ss->line = statement_line(script.text, ss->raw, &line_from, &line_from_line);
 		script.stmts = lappend(script.stmts, ss);
 	}
 	foreach(lc, script.stmts)

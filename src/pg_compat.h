@@ -73,6 +73,17 @@
 				   None_Receiver, NULL)
 #endif
 
+/* DefineIndex() grew total_parts in 16 */
+#if PG_VERSION_NUM >= 160000
+#define provision_define_index(relid, stmt, is_alter_table, skip_build) \
+	DefineIndex((relid), (stmt), InvalidOid, InvalidOid, InvalidOid, -1, \
+				(is_alter_table), true, true, (skip_build), false)
+#else
+#define provision_define_index(relid, stmt, is_alter_table, skip_build) \
+	DefineIndex((relid), (stmt), InvalidOid, InvalidOid, InvalidOid, \
+				(is_alter_table), true, true, (skip_build), false)
+#endif
+
 /* getIdentitySequence() takes a Relation from 17 on */
 #if PG_VERSION_NUM >= 170000
 #define provision_identity_sequence(rel, attnum) \

@@ -43,6 +43,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
@@ -1141,6 +1142,52 @@ strings_datum(const RegistryTable *table, int column, char **strings, int count)
 }
 
 /*
+ * The registry's few statements, each prepared once per backend: a schema
+ * file declares thousands of models, and parsing and planning the same
+ * INSERT for each would cost more than the insert.  The plan cache
+ * re-plans after DDL on the registry; a query text not seen before (the
+ * extension moved to another schema) is prepared anew.
+ */
+#define REGISTRY_PLANS 8
+
+static struct
+{
+	char	   *query;
+	SPIPlanPtr	plan;
+}			registry_plans[REGISTRY_PLANS];
+
+/* inside SPI_connect() */
+static SPIPlanPtr
+registry_plan(const char *query, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan;
+	int			i;
+
+	for (i = 0; i < REGISTRY_PLANS && registry_plans[i].query != NULL; i++)
+	{
+		if (strcmp(registry_plans[i].query, query) == 0)
+			return registry_plans[i].plan;
+	}
+	plan = SPI_prepare(query, nargs, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare(\"%s\") failed: %s", query, SPI_result_code_string(SPI_result));
+	if (i == REGISTRY_PLANS)
+	{
+		/* full: the oldest makes room */
+		SPI_freeplan(registry_plans[0].plan);
+		pfree(registry_plans[0].query);
+		memmove(&registry_plans[0], &registry_plans[1],
+				sizeof(registry_plans[0]) * (REGISTRY_PLANS - 1));
+		i = REGISTRY_PLANS - 1;
+	}
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	registry_plans[i].query = MemoryContextStrdup(TopMemoryContext, query);
+	registry_plans[i].plan = plan;
+	return plan;
+}
+
+/*
  * Run a fixed, parameterized statement on the registry as its owner: the
  * declare right was checked by the caller, and no role needs a privilege
  * on the table itself.  Returns the number of rows processed.
@@ -1156,7 +1203,7 @@ registry_write(const char *query, int nargs, Oid *argtypes, Datum *args, char *n
 	trust_enter(registry_owner(), true, &scope);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args(query, nargs, argtypes, args, nulls, false, 0);
+	ret = SPI_execute_plan(registry_plan(query, nargs, argtypes), args, nulls, false, 0);
 	if (ret != expected)
 		elog(ERROR, "SPI query \"%s\" failed: %s", query, SPI_result_code_string(ret));
 	processed = SPI_processed;
