@@ -65,6 +65,7 @@ typedef struct DDLStep
 	DDLPhase	phase;
 	char	   *sql;
 	int			seq;			/* keeps the order of steps within a phase */
+	bool		in_creation;	/* already in a migration's creation steps */
 
 	/* what the statement must be: kind, and the object it names */
 	DDLKind		kind;

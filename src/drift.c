@@ -310,6 +310,12 @@ plan_steps(DriftRun *run)
 	ListCell   *lc;
 	int			seq = 0;
 
+	/*
+	 * A missing table's change holds its creation steps (indexes, comments,
+	 * sequence owners too): they run once, in the creation order.
+	 */
+	foreach(lc, run->creation)
+		((DDLStep *) lfirst(lc))->in_creation = true;
 	foreach(lc, run->changes)
 	{
 		Change	   *change = lfirst(lc);
@@ -319,7 +325,7 @@ plan_steps(DriftRun *run)
 		{
 			DDLStep    *step = lfirst(sc);
 
-			if (step->phase == PHASE_CREATE)
+			if (step->phase == PHASE_CREATE || step->in_creation)
 				continue;
 			step->seq = seq++;
 			others = lappend(others, step);
@@ -381,6 +387,16 @@ drifted_selection(DriftRun *run, Selection *drifted)
 
 			if (m >= 0)
 				table_changed[m] = true;
+		}
+		/* a change no statement makes (a partition key) is its table's too */
+		if (change->steps == NIL && change->of_object == NULL)
+		{
+			for (i = 0; i < run->sel.nmodels; i++)
+			{
+				if (strcmp(change->table, quoted_name(run->sel.models[i]->schema,
+													  run->sel.models[i]->table)) == 0)
+					table_changed[i] = true;
+			}
 		}
 	}
 	for (i = 0; i < run->sel.nmodels; i++)

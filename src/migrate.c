@@ -266,7 +266,7 @@ provision_migrate(PG_FUNCTION_ARGS)
 							   "migration refused: %d changes cannot be made in place",
 							   nunsafe, nunsafe),
 				 errdetail("%s", unsafe.data),
-				 errhint("Nothing was changed. PostgreSQL cannot remove or reorder enum labels, change a partition key or a domain's base type in place: recreate the object, or declare the model as it is.")));
+				 errhint("Nothing was changed. PostgreSQL cannot remove or reorder enum labels, change a partition key, or change a domain's base type or collation in place: recreate the object, or declare the model as it is.")));
 	nunsafe = 0;
 
 	resetStringInfo(&unsafe);
