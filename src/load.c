@@ -876,8 +876,9 @@ typedef struct Scratch
 	char	   *scratch;		/* its copy in the trial */
 } Scratch;
 
+/* the other schema of the pair one of whose schemas is name, or NULL */
 static const char *
-scratch_of(Script *script, const char *schema)
+scratch_pair(Script *script, const char *name, bool name_is_real)
 {
 	ListCell   *lc;
 
@@ -885,26 +886,24 @@ scratch_of(Script *script, const char *schema)
 	{
 		Scratch    *s = lfirst(lc);
 
-		if (strcmp(s->schema, schema) == 0)
-			return s->scratch;
+		if (strcmp(name_is_real ? s->schema : s->scratch, name) == 0)
+			return name_is_real ? s->scratch : s->schema;
 	}
 	return NULL;
+}
+
+/* the scratch copy of a schema, or NULL */
+static const char *
+scratch_of(Script *script, const char *schema)
+{
+	return scratch_pair(script, schema, true);
 }
 
 /* the real schema of a scratch schema, or NULL */
 static const char *
 real_of(Script *script, const char *scratch)
 {
-	ListCell   *lc;
-
-	foreach(lc, script->scratch)
-	{
-		Scratch    *s = lfirst(lc);
-
-		if (strcmp(s->scratch, scratch) == 0)
-			return s->schema;
-	}
-	return NULL;
+	return scratch_pair(script, scratch, false);
 }
 
 /*
