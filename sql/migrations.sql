@@ -115,6 +115,19 @@ SELECT * FROM provision_migrate('mig.events');
 SELECT * FROM provision_diff('mig.events');
 SELECT * FROM provision_diff('mig.events_2026');
 
+-- 8. a widening PostgreSQL refuses: the column is read by a generated
+-- column, or by a view; rated unsafe, and the server's 0A000 if forced
+SELECT provision_table('mig.gen', $$ a varchar(5), b varchar(10) GENERATED ALWAYS AS (upper(a)) STORED, c varchar(5), d varchar(5) $$);
+CREATE VIEW mig.gen_c AS SELECT c FROM mig.gen;
+SELECT provision_define('mig.gen', $$ a varchar(8), b varchar(10) GENERATED ALWAYS AS (upper(a)) STORED, c varchar(8), d varchar(8) $$);
+SELECT change, object, safe FROM provision_diff('mig.gen') ORDER BY object;
+SELECT * FROM provision_migrate('mig.gen');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM provision_migrate('mig.gen', allow_destructive => true);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DROP VIEW mig.gen_c;
+SELECT change, object, safe FROM provision_diff('mig.gen') ORDER BY object;
+
 -- clean up
 SELECT provision_forget(table_name) FROM provision_models WHERE kind IN ('table', 'partition') ORDER BY 1;
 SELECT provision_forget_object(kind, table_name) FROM provision_models ORDER BY kind, table_name;

@@ -47,7 +47,12 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/indexing.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_depend.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_policy.h"
+#include "catalog/pg_rewrite.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "catalog/dependency.h"
 #include "commands/defrem.h"
@@ -266,6 +271,47 @@ is_widening(DriftContext *cx, const ColumnShape *from, const ColumnShape *to)
 	return (from->typid == VARCHAROID && to_type == TEXTOID) ||
 		(from->typid == INT2OID && (to_type == INT4OID || to_type == INT8OID)) ||
 		(from->typid == INT4OID && to_type == INT8OID);
+}
+
+/*
+ * Whether something PostgreSQL will not carry through ALTER COLUMN TYPE
+ * uses the column: a generated column of the table, a view or rule, a
+ * policy or a trigger.  A widening is then no longer safe: the server
+ * refuses it (0A000) until that is dropped.
+ */
+static bool
+column_type_pinned(DriftContext *cx, const char *column)
+{
+	Oid			relid = RelationGetRelid(cx->rel);
+	AttrNumber	attnum = get_attnum(relid, column);
+	Relation	depend;
+	ScanKeyData key[3];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		pinned = false;
+
+	if (attnum == InvalidAttrNumber)
+		return false;
+	depend = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	ScanKeyInit(&key[2], Anum_pg_depend_refobjsubid, BTEqualStrategyNumber, F_INT4EQ,
+				Int32GetDatum((int32) attnum));
+	scan = systable_beginscan(depend, DependReferenceIndexId, true, NULL, 3, key);
+	while (!pinned && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+
+		/* a generation expression depends on the columns it reads (normal) */
+		pinned = dep->classid == RewriteRelationId || dep->classid == PolicyRelationId ||
+			dep->classid == TriggerRelationId ||
+			(dep->classid == AttrDefaultRelationId && dep->deptype == DEPENDENCY_NORMAL);
+	}
+	systable_endscan(scan);
+	table_close(depend, AccessShareLock);
+	return pinned;
 }
 
 /*
@@ -588,7 +634,7 @@ compare_column(DriftContext *cx, const ColumnShape *d, const ColumnShape *a)
 
 	if (strcmp(d->type, a->type) != 0 || strcmp(d->collation, a->collation) != 0)
 	{
-		bool		safe = is_widening(cx, a, d);
+		bool		safe = is_widening(cx, a, d) && !column_type_pinned(cx, a->name);
 
 		change = add_change(cx, "column_type", d->name, render_column_type(d),
 							render_column_type(a), safe);
