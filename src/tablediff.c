@@ -274,6 +274,37 @@ is_widening(DriftContext *cx, const ColumnShape *from, const ColumnShape *to)
 }
 
 /*
+ * Whether the column of generation expression attrdef stays generated in
+ * the model (else the migration drops the column or its expression first)
+ */
+static bool
+generated_column_kept(DriftContext *cx, Oid attrdef)
+{
+	Relation	rel = table_open(AttrDefaultRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		kept = true;
+
+	ScanKeyInit(&key, Anum_pg_attrdef_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(attrdef));
+	scan = systable_beginscan(rel, AttrDefaultOidIndexId, true, NULL, 1, &key);
+	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_attrdef def = (Form_pg_attrdef) GETSTRUCT(tuple);
+		char	   *name = get_attname(def->adrelid, def->adnum, true);
+		const TableShape *shape = model_shape(cx->model);
+
+		kept = false;
+		for (int i = 0; name != NULL && i < shape->ncolumns; i++)
+			kept |= strcmp(shape->columns[i].name, name) == 0 && shape->columns[i].generated;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return kept;
+}
+
+/*
  * Whether something PostgreSQL will not carry through ALTER COLUMN TYPE
  * uses the column: a generated column of the table, a view or rule, a
  * policy or a trigger.  A widening is then no longer safe: the server
@@ -304,10 +335,14 @@ column_type_pinned(DriftContext *cx, const char *column)
 	{
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
 
-		/* a generation expression depends on the columns it reads (normal) */
+		/*
+		 * A generation expression depends on the columns it reads (normal):
+		 * it pins them while the model keeps it.
+		 */
 		pinned = dep->classid == RewriteRelationId || dep->classid == PolicyRelationId ||
 			dep->classid == TriggerRelationId ||
-			(dep->classid == AttrDefaultRelationId && dep->deptype == DEPENDENCY_NORMAL);
+			(dep->classid == AttrDefaultRelationId && dep->deptype == DEPENDENCY_NORMAL &&
+			 generated_column_kept(cx, dep->objid));
 	}
 	systable_endscan(scan);
 	table_close(depend, AccessShareLock);
