@@ -25,7 +25,7 @@ def test_render_is_sqlalchemys_own_ddl():
     # no doubled percent signs (psycopg2's pyformat escaping) reach the server
     assert "'100% sure'" in script and "'%forbidden%'" in script and "%%" not in script
     for kind in ("CREATE TYPE app.mood AS ENUM", "CREATE SEQUENCE app.order_no_seq",
-                 "GENERATED ALWAYS AS IDENTITY", "GENERATED ALWAYS AS (upper(username)) STORED",
+                 "GENERATED ALWAYS AS IDENTITY", "GENERATED ALWAYS AS (upper(nick)) STORED",
                  "COMMENT ON TABLE app.users", "COMMENT ON COLUMN app.users.username",
                  "PARTITION BY RANGE (at)", "PARTITION OF app.events",
                  "ALTER TABLE app.teams ADD CONSTRAINT teams_captain_fk",
