@@ -34,7 +34,6 @@ later revisions find nothing to do.  Downgrades are forward migrations to
 older models (check them out and migrate); the rendered downgrade() says so.
 """
 
-import sqlalchemy
 from sqlalchemy import text
 
 from alembic.autogenerate import renderers
@@ -42,7 +41,8 @@ from alembic.operations.ops import MigrateOperation
 
 import provision_sqlalchemy as _ps
 
-__all__ = ["migrate", "process_revision_directives", "include_nothing", "ProvisionMigrateOp"]
+__all__ = ["migrate", "process_revision_directives", "include_nothing", "ProvisionMigrateOp",
+           "ForwardOnlyOp"]
 
 
 def migrate(op, metadata, allow_destructive=False, schema=None, skip_unsupported=False, prune=True):
@@ -81,10 +81,27 @@ class ProvisionMigrateOp(MigrateOperation):
         self.allow_destructive = allow_destructive
 
     def reverse(self):
-        return ProvisionMigrateOp(self.metadata_ref, (), self.allow_destructive)
+        return ForwardOnlyOp()
 
     def to_diff_tuple(self):
         return ("provision_migrate", self.metadata_ref)
+
+
+class ForwardOnlyOp(MigrateOperation):
+    """The downgrade of a provision migration: a note, no operation."""
+
+    def reverse(self):
+        return ForwardOnlyOp()
+
+    def to_diff_tuple(self):
+        return ("provision_forward_only",)
+
+
+@renderers.dispatch_for(ForwardOnlyOp)
+def _render_forward_only(autogen_context, op):
+    return ("# provision migrations go forward: to return to older models, check them out\n"
+            "# and migrate to them (a new revision); nothing is undone here\n"
+            "pass")
 
 
 @renderers.dispatch_for(ProvisionMigrateOp)
@@ -137,12 +154,9 @@ def process_revision_directives(metadata_ref, allow_destructive=False, schema=No
             directives[:] = []
             return
         script.upgrade_ops.ops[:] = [ProvisionMigrateOp(metadata_ref, changes, allow_destructive)]
-        script.downgrade_ops.ops[:] = []
+        script.downgrade_ops.ops[:] = [ForwardOnlyOp()]
         if not script.message:
             script.message = "provision: %d change(s)" % len(changes)
 
     return hook
 
-
-__version__ = _ps.__version__
-_ = sqlalchemy  # the package depends on SQLAlchemy only; Alembic for this module
