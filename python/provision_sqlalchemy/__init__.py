@@ -8,11 +8,16 @@ very statements ``metadata.create_all(checkfirst=False)`` would execute
 (``CreateTable``, ``CreateIndex``, ``CreateSequence``, the dialect's
 ``CreateEnumType``, ``SetTableComment``, ``SetColumnComment``,
 ``AddConstraint`` for ``use_alter`` foreign keys, and any ``DDL`` attached to
-the metadata's events), preceded by a ``CreateSchema`` for each schema they
-use, are compiled into one script and passed, as a bound parameter, to the
-server's ``provision_load()``, which parses it and declares every object as
-a model.  Nothing here renders SQL by hand; the server decides what exists,
-what differs and what to run.
+the metadata's events) are compiled into one script and passed, as a bound
+parameter, to the server's ``provision_load()``, which parses it and
+declares every object as a model.  Nothing here renders SQL by hand; the
+server decides what exists, what differs and what to run.
+
+Schemas are not declared: SQLAlchemy does not model them (a schema is only
+a name on a Table, Sequence or Enum), so a declaration would assert what
+the application never said (no comment: PostgreSQL's own comment on
+``public`` would then show as drift).  provision_all() creates a missing
+schema along with the first object in it, under the same name lock.
 
 Every function takes ``bind``: an ``Engine`` (the work runs in a transaction
 of its own, committed), a ``Connection`` (inside its transaction when one is
@@ -31,7 +36,6 @@ import sqlalchemy
 from sqlalchemy import exc, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.schema import CreateSchema
 
 __all__ = [
     "render", "declare", "create_all", "diff", "plan", "migrate", "apply",
@@ -269,20 +273,10 @@ def _statements(metadata, bind=None, schema=None):
 
     dialect = _compile_dialect(bind)
     tmap = _translate_map(bind, schema)
-    schemas = []
-    for el in elements:
-        target = getattr(el, "element", None)
-        if target is None or not hasattr(target, "schema") or isinstance(target, str):
-            continue
-        s = target.schema
-        s = tmap.get(s, s) if s in tmap else s
-        if s is not None and s not in schemas:
-            schemas.append(s)
     kw = {}
     if tmap:
         kw = {"schema_translate_map": tmap, "render_schema_translate": True}
-    out = [str(CreateSchema(s).compile(dialect=dialect)) for s in schemas]
-    out += [str(el.compile(dialect=dialect, **kw)) for el in elements]
+    out = [str(el.compile(dialect=dialect, **kw)) for el in elements]
     return [s.strip().rstrip(";").strip() for s in out]
 
 
