@@ -416,17 +416,27 @@ def diff(metadata, bind, schema=None, skip_unsupported=False, prune=True):
         return _changes(conn, ext, declared)
 
 
-def plan(metadata, bind, schema=None, skip_unsupported=False, prune=True):
+def plan(metadata, bind, schema=None, skip_unsupported=False, prune=True, online=False):
     """The statements migrate() would run, in order (provision_plan() of
-    each object with changes); changes nothing."""
+    each object with changes); changes nothing.  `online`: those apply()
+    would run instead, where the server has online migrations."""
+    if online and not has_apply(bind):
+        raise NotImplementedError(
+            "this server's provision has no online migrations (provision_apply()): plan(online=False)")
     script = render(metadata, bind, schema)
     with _scratch(bind) as conn:
         ext = _ext(conn)
         declared = _load(conn, ext, script, skip_unsupported, prune)
+        call = "SELECT * FROM %sprovision_plan(:name%s)" % (ext, ", online => true" if online else "")
         out = []
         for name in _objects_to_migrate(declared, _changes(conn, ext, declared)):
-            out += conn.execute(text("SELECT * FROM %sprovision_plan(:name)" % ext),
-                                {"name": name}).scalars().all()
+            result = conn.execute(text(call), {"name": name})
+            # provision_plan() returns its statements, or, with online
+            # migrations, rows of (plan, step, table_name, ddl, blocking)
+            if "ddl" in result.keys():
+                out += [r["ddl"] for r in result.mappings()]
+            else:
+                out += result.scalars().all()
         return out
 
 
@@ -475,9 +485,11 @@ def apply(metadata, bind, allow_destructive=False, schema=None, skip_unsupported
     differs on a connection in autocommit mode: every step of the server's
     online plan commits on its own, no step blocks readers or writers for
     longer than a catalog update.  Resumable: after an interruption, call it
-    again.  `bind` must be an Engine, or a Connection outside a transaction
-    (inside one the server refuses with 25001).  Returns the server's
-    NOTICEs (one or more per step).  NotImplementedError when the server's
+    again.  `bind` must be an Engine, or a Connection outside a
+    transaction: in one, the declaration joins it and the server refuses
+    the CALL with 25001 (the caller's transaction is never committed or
+    switched to autocommit behind its back).  Returns the server's NOTICEs
+    (one or more per step).  NotImplementedError when the server's
     provision has no provision_apply(): use migrate()."""
     if not has_apply(bind):
         raise NotImplementedError(
@@ -498,6 +510,8 @@ def apply(metadata, bind, allow_destructive=False, schema=None, skip_unsupported
             with bind.connect() as conn:
                 _call_apply(conn.execution_options(isolation_level="AUTOCOMMIT"), ext, names,
                             allow_destructive, notices)
+        elif bind.in_transaction():
+            _call_apply(bind, ext, names, allow_destructive, notices)     # 25001
         else:
             level = bind.get_isolation_level()
             conn = bind.execution_options(isolation_level="AUTOCOMMIT")
