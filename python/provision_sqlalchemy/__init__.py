@@ -73,8 +73,6 @@ def _change_type(fields):
 #: a row of provision_diff() as a named tuple (the type for the 1.2 columns)
 Change = _change_type(_CHANGE_FIELDS)
 
-# diff rows that a missing object gives; provision_all() creates them
-_MISSING = frozenset(["schema_missing", "type_missing", "sequence_missing", "table_missing"])
 
 
 # --------------------------------------------------------------------- errors
@@ -443,21 +441,19 @@ def plan(metadata, bind, schema=None, skip_unsupported=False, prune=True, online
 def migrate(metadata, bind, allow_destructive=False, schema=None, skip_unsupported=False,
             prune=True):
     """Brings the database in line with the MetaData, in one transaction:
-    declares it, creates what is missing (provision_all()), then runs
-    provision_migrate() for each of the metadata's objects that still
-    differs.  Unsafe changes (drops, narrowing, ...) need
-    `allow_destructive`; without it the server refuses with 55000 and
-    nothing is applied.  Returns the statements run, as :class:`Step` rows."""
+    declares it, then runs provision_migrate() for each of the metadata's
+    objects that differs (missing ones are created), in the order
+    SQLAlchemy creates them: types and sequences before the tables using
+    them, referenced tables first.  Unsafe changes (drops, narrowing, ...)
+    need `allow_destructive`; without it the server refuses with 55000 and
+    nothing is applied.  Returns the statements run, as :class:`Step`
+    rows: what plan() listed."""
     script = render(metadata, bind, schema)
+    steps = []
     with _transaction(bind) as conn:
         ext = _ext(conn)
         declared = _load(conn, ext, script, skip_unsupported, prune)
-        changes = _changes(conn, ext, declared)
-        steps = [Step(c.table_name, c.ddl) for c in changes if c.change in _MISSING]
-        if steps:
-            _provision_all(conn, ext)
-            changes = _changes(conn, ext, declared)
-        for name in _objects_to_migrate(declared, changes):
+        for name in _objects_to_migrate(declared, _changes(conn, ext, declared)):
             with _notices(conn):
                 rows = conn.execute(
                     text("SELECT table_name, ddl FROM %sprovision_migrate(:name, :destructive)" % ext),
@@ -479,10 +475,11 @@ def has_apply(bind):
 
 def apply(metadata, bind, allow_destructive=False, schema=None, skip_unsupported=False,
           prune=True):
-    """Brings live tables in line with the MetaData online: declares it and
-    creates what is missing (one transaction, committed), then runs
+    """Brings live tables in line with the MetaData online: declares it (a
+    transaction of its own, committed), then runs
     ``CALL provision_apply(name, allow_destructive)`` for each object that
-    differs on a connection in autocommit mode: every step of the server's
+    differs (missing ones are created) on a connection in autocommit mode,
+    in the order migrate() takes them: every step of the server's
     online plan commits on its own, no step blocks readers or writers for
     longer than a catalog update.  Resumable: after an interruption, call it
     again.  `bind` must be an Engine, or a Connection outside a
@@ -498,8 +495,6 @@ def apply(metadata, bind, allow_destructive=False, schema=None, skip_unsupported
     with _transaction(bind) as conn:
         ext = _ext(conn)
         declared = _load(conn, ext, script, skip_unsupported, prune)
-        if any(c.change in _MISSING for c in _changes(conn, ext, declared)):
-            _provision_all(conn, ext)
         names = _objects_to_migrate(declared, _changes(conn, ext, declared))
     notices = []
     if not names:
