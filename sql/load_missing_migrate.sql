@@ -1,7 +1,8 @@
--- Found by the SQLAlchemy bridge (python/): a table that does not exist yet
--- and has declared indexes and comments is created by provision_migrate()
--- (and listed by provision_plan()) with each CREATE INDEX and COMMENT once.
--- provision_all() does it right; the drift path ran them twice (42P07).
+-- Found by the SQLAlchemy bridge (python/), fixed in f76e2e1: a table that
+-- does not exist yet, with declared indexes and comments, is created by
+-- provision_migrate() of that table or of every model (and listed by
+-- provision_plan()) with each CREATE INDEX and COMMENT once (they ran
+-- twice: 42P07).
 SET client_min_messages = warning;
 BEGIN;
 SELECT * FROM provision_load($$
