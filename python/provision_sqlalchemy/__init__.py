@@ -16,8 +16,8 @@ server decides what exists, what differs and what to run.
 Schemas are not declared: SQLAlchemy does not model them (a schema is only
 a name on a Table, Sequence or Enum), so a declaration would assert what
 the application never said (no comment: PostgreSQL's own comment on
-``public`` would then show as drift).  provision_all() creates a missing
-schema along with the first object in it, under the same name lock.
+``public`` would then show as drift).  provision creates a missing schema
+along with the first object in it.
 
 Every function takes ``bind``: an ``Engine`` (the work runs in a transaction
 of its own, committed), a ``Connection`` (inside its transaction when one is
@@ -72,7 +72,6 @@ def _change_type(fields):
 
 #: a row of provision_diff() as a named tuple (the type for the 1.2 columns)
 Change = _change_type(_CHANGE_FIELDS)
-
 
 
 # --------------------------------------------------------------------- errors

@@ -5,7 +5,6 @@ kept; the autogenerate recipe; offline SQL."""
 import glob
 import io
 import os
-import textwrap
 
 import pytest
 

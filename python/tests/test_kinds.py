@@ -4,7 +4,7 @@ then no drift), and what provision refuses (0A000, nothing declared)."""
 import pytest
 import sqlalchemy
 from sqlalchemy import (BigInteger, CheckConstraint, Column, Date, DDL, Enum, ForeignKeyConstraint,
-                        Identity, Index, Integer, MetaData, Sequence, String, Table, Text,
+                        Identity, Index, Integer, MetaData, Sequence, Table, Text,
                         UniqueConstraint, event, text)
 from sqlalchemy.dialects import postgresql as pg
 
