@@ -30,9 +30,13 @@ include $(PGXS)
 
 $(OBJS): $(wildcard src/*.h)
 
+# Debian's packages for the SQLAlchemy bridge (python/): the seed's tutorial
+# in `make demo`, its pytest suite in `make test`
+PY_DEPS      = python3 python3-sqlalchemy python3-psycopg2 python3-alembic python3-pytest
+
 .PHONY: test demo deps bench stress
 deps:
-	test/install-deps.sh
+	test/install-deps.sh $(PY_DEPS)
 
 test: deps
 	test/run-all.sh

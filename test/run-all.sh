@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build and install provision, then run every fast suite against throwaway
 # clusters: pg_regress (sql/, expected/), isolation specs (specs/), pgTAP
-# (test/pgtap/*.sql, through pg_prove, each file in a database of its own)
+# (test/pgtap/*.sql, through pg_prove, each file in a database of its own),
+# the SQLAlchemy bridge's pytest suite (python/tests, with Debian's python3)
 # and TAP tests (test/t/*.pl, each starting its own clusters).  Every suite
 # runs even when an earlier one failed.  The last line counts every test of
 # every suite: "N passed, N failed".  Exit status 0 only if nothing failed
@@ -113,6 +114,26 @@ for f in test/pgtap/*.sql; do
 	[ "${PIPESTATUS[0]}" = 0 ] || pgtap_status=1
 done
 count_tap "$logdir/pgtap.log" "$pgtap_status" pgtap
+
+echo "==== Python: the SQLAlchemy and Alembic bridge (python/tests, pytest)"
+# Debian's python3 (SQLAlchemy, Alembic, psycopg2 and pytest are Debian
+# packages), not whatever python3 comes first in PATH.  Each test makes its
+# own databases in this cluster.  Counted: passed and xfailed (known
+# provision bugs, each named in its test) as passed; failed, errors and
+# strict xpasses as failed; skipped as neither.
+py=${PROVISION_PYTHON:-/usr/bin/python3}
+PYTHONDONTWRITEBYTECODE=1 \
+PROVISION_PG_DUMP="$("$PG_CONFIG" --bindir)/pg_dump" \
+PROVISION_PY_RACE_LOG="$logdir/race.log" \
+	"$py" -m pytest -p no:cacheprovider -rfEsxX python/tests 2>&1 | tee "$logdir/pytest.log"
+pytest_status=${PIPESTATUS[0]}
+[ -f "$logdir/race.log" ] && cat "$logdir/race.log"
+# the last line: "== 25 passed, 1 skipped, 1 xfailed in 20.1s =="
+pytest_line=$(grep -E '^=+ .*( passed| failed| error| no tests ran).* in [0-9.]+s' "$logdir/pytest.log" | tail -n 1)
+pytest_n() { echo "$pytest_line" | grep -oE "[0-9]+ $1" | grep -oE '^[0-9]+' || echo 0; }
+count_suite pytest "$pytest_status" \
+	"$(( $(pytest_n passed) + $(pytest_n xfailed) ))" \
+	"$(( $(pytest_n failed) + $(pytest_n errors?) ))"
 
 # hand the counts back to the outer run
 {
