@@ -156,6 +156,22 @@ REVOKE ALL ON TABLE @extschema@.provision_objects FROM PUBLIC;
 GRANT SELECT ON TABLE @extschema@.provision_objects TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.provision_objects', '');
 
+-- The last script each role loaded: a deploy that loads the same schema
+-- file again, while no model changed since, is not tried again.  Written
+-- by provision only, read by nobody else; not dumped (a restored registry
+-- is new to it anyway).
+CREATE TABLE @extschema@.provision_loads (
+    declared_by     pg_catalog.name   PRIMARY KEY,
+    digest          pg_catalog.text   NOT NULL,
+    fingerprint     pg_catalog.text   NOT NULL,
+    kinds           pg_catalog.text[] NOT NULL,
+    objects         pg_catalog.text[] NOT NULL,
+    skipped         pg_catalog.text[] NOT NULL
+);
+COMMENT ON TABLE @extschema@.provision_loads IS
+    'the last script each role loaded with provision_load(), by digest; internal';
+REVOKE ALL ON TABLE @extschema@.provision_loads FROM PUBLIC;
+
 CREATE OR REPLACE VIEW @extschema@.provision_models AS
     SELECT pg_catalog.quote_ident(r.schema_name) OPERATOR(pg_catalog.||) '.'
                OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.table_name) AS table_name,

@@ -24,16 +24,16 @@ WHERE schemaname IN ('shop', 'audit') ORDER BY 1, 2;
 SELECT c.oid::regclass AS partition, i.inhparent::regclass AS parent,
        pg_get_expr(c.relpartbound, c.oid) AS bound
 FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
-WHERE c.relispartition AND c.relkind IN ('r', 'p') ORDER BY 1::text;
+WHERE c.relispartition AND c.relkind IN ('r', 'p') ORDER BY c.oid::regclass::text;
 SELECT c.oid::regclass AS parent, pg_get_partkeydef(c.oid) AS key
-FROM pg_class c WHERE c.relkind = 'p' ORDER BY 1::text;
+FROM pg_class c WHERE c.relkind = 'p' ORDER BY c.oid::regclass::text;
 SELECT t.oid::regtype AS type, array_agg(e.enumlabel ORDER BY e.enumsortorder) AS labels
-FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.oid ORDER BY 1::text;
+FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.oid ORDER BY t.oid::regtype::text;
 SELECT t.oid::regtype AS domain, format_type(t.typbasetype, t.typtypmod) AS base,
        t.typnotnull, t.typdefault,
        (SELECT array_agg(conname || ': ' || pg_get_constraintdef(oid) ORDER BY conname)
         FROM pg_constraint WHERE contypid = t.oid) AS checks
-FROM pg_type t WHERE t.typtype = 'd' AND t.typnamespace = 'shop'::regnamespace ORDER BY 1::text;
+FROM pg_type t WHERE t.typtype = 'd' AND t.typnamespace = 'shop'::regnamespace ORDER BY t.oid::regtype::text;
 SELECT schemaname, sequencename, data_type, start_value, increment_by, max_value, cache_size
 FROM pg_sequences WHERE schemaname = 'shop' ORDER BY 2;
 SELECT d.objid::regclass AS sequence, d.refobjid::regclass AS owned_by_table, d.refobjsubid AS owned_by_column
@@ -41,14 +41,14 @@ FROM pg_depend d
 WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
   AND d.deptype IN ('a', 'i')
   AND d.objid IN (SELECT oid FROM pg_class WHERE relkind = 'S' AND relnamespace = 'shop'::regnamespace)
-ORDER BY 1::text;
+ORDER BY d.objid::regclass::text;
 SELECT classoid::regclass AS catalog, objsubid, description FROM pg_description
 WHERE description IN ('the shop', 'where an order is', 'money, two places', 'invoice numbers',
                       'everyone who buys', 'where to write', 'orders not yet shipped',
                       'everything that happened')
 ORDER BY description;
 SELECT conrelid::regclass AS table_name, conname, pg_get_constraintdef(oid)
-FROM pg_constraint WHERE contype = 'f' ORDER BY 1::text, 2;
+FROM pg_constraint WHERE contype = 'f' ORDER BY conrelid::regclass::text, conname;
 
 -- the dump reads back to the same models
 CREATE TEMP TABLE dumped AS SELECT provision_dump() AS script;

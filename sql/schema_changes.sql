@@ -86,7 +86,7 @@ SELECT * FROM provision_migrate();
 SELECT * FROM provision_migrate(allow_destructive => true);
 SELECT c.oid::regclass, i.inhparent::regclass, pg_get_expr(c.relpartbound, c.oid)
 FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
-WHERE c.relnamespace = 'sc'::regnamespace ORDER BY 1::text;
+WHERE c.relnamespace = 'sc'::regnamespace ORDER BY c.oid::regclass::text;
 SELECT * FROM sc.ev ORDER BY id;
 SELECT * FROM provision_diff();
 

@@ -281,7 +281,7 @@ capture_load(Capture *cap)
 	script = write_script(&sel);
 	catalog_search_path_pop(save_nestlevel);
 
-	return load_script(script, false, live, live_objects);
+	return load_script(script, false, live, live_objects, NULL);
 }
 
 /*

@@ -454,6 +454,23 @@ dependencies_of(Relation deprel, Oid classid, Oid objid, List **classes, List **
 }
 
 /*
+ * The description of a temporary object, its schema spelled pg_temp as
+ * the user wrote it (pg_temp_3 is only this session's number).
+ */
+static char *
+temp_description(const ObjectAddress *address, Oid nspid)
+{
+	char	   *description = provision_object_description(address);
+	char	   *prefix = psprintf("%s.", get_namespace_name(nspid));
+	char	   *at = strstr(description, prefix);
+
+	if (at == NULL)
+		return description;
+	return psprintf("%.*spg_temp.%s", (int) (at - description), description,
+					at + strlen(prefix));
+}
+
+/*
  * A model may not use the declaring session's temporary objects (types,
  * sequences, functions, operators): every later session would find them
  * gone.  Looks at what the trial table, and every object that depends on
@@ -509,7 +526,7 @@ reject_temporary_dependencies(Oid relid, DefinitionFacts *facts)
 					 errmsg("the definition of table \"%s\" uses a temporary object",
 							display_name(facts->schema, facts->table)),
 					 errdetail("It uses %s, which lives only as long as this session.",
-							   provision_object_description(&address)),
+							   temp_description(&address, nspid)),
 					 errhint("Models may use permanent types, sequences and functions only.")));
 		}
 	}

@@ -140,6 +140,9 @@ typedef struct Script
  */
 #define DECL_KEY_SIZE (2 * NAMEDATALEN + 8)
 
+/* how many unsupported statements an error lists by line */
+#define UNSUPPORTED_LISTED 20
+
 typedef struct DeclEntry
 {
 	char		key[DECL_KEY_SIZE];
@@ -1811,8 +1814,8 @@ keep_live_texts(Script *script, List *live_tables, List *live_objects)
 }
 
 /* one NOTICE counting the skipped statements by kind */
-static void
-report_skipped(List *kinds)
+void
+load_report_skipped(List *kinds)
 {
 	StringInfoData counts;
 	List	   *seen = NIL;
@@ -1882,7 +1885,8 @@ store_models(Script *script)
  * Declare every object of script, in one transaction; returns LoadRow.
  */
 List *
-load_script(const char *text, bool skip_unsupported, List *live_tables, List *live_objects)
+load_script(const char *text, bool skip_unsupported, List *live_tables, List *live_objects,
+			List **skipped_kinds)
 {
 	Script		script = {0};
 	ErrorContextCallback errcallback;
@@ -1922,9 +1926,19 @@ load_script(const char *text, bool skip_unsupported, List *live_tables, List *li
 		StringInfoData detail;
 		ListCell   *uc;
 
+		/* the first of them by line; a pg_dump has hundreds of OWNER TO */
 		initStringInfo(&detail);
 		foreach(uc, script.unsupported)
+		{
+			if (foreach_current_index(uc) == UNSUPPORTED_LISTED)
+			{
+				int			more = list_length(script.unsupported) - UNSUPPORTED_LISTED;
+
+				appendStringInfo(&detail, "\nand %d more", more);
+				break;
+			}
 			appendStringInfo(&detail, "%s%s", detail.len ? "\n" : "", (char *) lfirst(uc));
+		}
 		error_context_stack = errcallback.previous;
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -1943,6 +1957,8 @@ load_script(const char *text, bool skip_unsupported, List *live_tables, List *li
 	store_models(&script);
 
 	if (script.unsupported != NIL)
-		report_skipped(script.unsupported_kinds);
+		load_report_skipped(script.unsupported_kinds);
+	if (skipped_kinds != NULL)
+		*skipped_kinds = script.unsupported_kinds;
 	return script.rows;
 }

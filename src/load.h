@@ -22,6 +22,7 @@ typedef struct LoadRow
 } LoadRow;
 
 extern List *load_script(const char *text, bool skip_unsupported, List *live_tables,
-						 List *live_objects);
+						 List *live_objects, List **skipped_kinds);
+extern void load_report_skipped(List *kinds);
 
 #endif							/* PROVISION_LOAD_H */

@@ -73,6 +73,14 @@
 				   None_Receiver, NULL)
 #endif
 
+/* pg_md5_hash() reports why it failed from 14 on */
+#if PG_VERSION_NUM >= 140000
+#define provision_md5_hash(buf, len, hex, errstr) pg_md5_hash((buf), (len), (hex), (errstr))
+#else
+#define provision_md5_hash(buf, len, hex, errstr) \
+	((void) (errstr), pg_md5_hash((buf), (len), (hex)))
+#endif
+
 /* DefineIndex() grew total_parts in 16 */
 #if PG_VERSION_NUM >= 160000
 #define provision_define_index(relid, stmt, is_alter_table, skip_build) \

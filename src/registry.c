@@ -29,9 +29,13 @@
 #include "registry.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/dependency.h"
+#include "common/md5.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
@@ -50,6 +54,7 @@
 #include "utils/syscache.h"
 
 #include "catalog.h"
+#include "pg_compat.h"
 #include "name.h"
 #include "trust.h"
 
@@ -1458,4 +1463,175 @@ registry_delete_object(ObjectKind kind, const char *schema, const char *name)
 					 " AND o.object_name OPERATOR(pg_catalog.=) $3",
 					 qualified_name_of(OBJECTS_TABLE));
 	return registry_write(query, 3, argtypes, args, NULL, SPI_OK_DELETE) > 0;
+}
+
+/* ------------------------------------------------------------ loads */
+
+#define LOADS_TABLE		"provision_loads"
+
+/* one relation's visible rows, as (ctid, xmin), into buf */
+static void
+fingerprint_rows(StringInfo buf, Oid relid, Snapshot snapshot)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	TableScanDesc scan = table_beginscan(rel, snapshot, 0, NULL);
+	HeapTuple	tuple;
+
+	appendBinaryStringInfo(buf, (char *) &relid, sizeof(relid));
+	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		TransactionId xmin = HeapTupleHeaderGetRawXmin(tuple->t_data);
+
+		appendBinaryStringInfo(buf, (char *) &tuple->t_self, sizeof(ItemPointerData));
+		appendBinaryStringInfo(buf, (char *) &xmin, sizeof(xmin));
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+/*
+ * What the registry holds now, as a digest of where each model's row is
+ * and which transaction wrote it: any declaration, replacement or
+ * forgetting since changes it (so may a VACUUM FULL or a restore, which
+ * only costs a load tried again).  NULL where no digest can be made.
+ */
+char *
+registry_fingerprint(void)
+{
+	Snapshot	snapshot;
+	StringInfoData buf;
+	char	   *hex = palloc(33);
+	const char *errstr = NULL;
+
+	CommandCounterIncrement();
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	initStringInfo(&buf);
+	fingerprint_rows(&buf, registry_relid(), snapshot);
+	fingerprint_rows(&buf, table_relid(OBJECTS_TABLE), snapshot);
+	UnregisterSnapshot(snapshot);
+	if (!provision_md5_hash(buf.data, buf.len, hex, &errstr))
+		return NULL;
+	return hex;
+}
+
+/* a text[] of strings, as a Datum */
+static Datum
+text_array_datum(List *strings)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * (list_length(strings) + 1));
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, strings)
+		elems[n++] = CStringGetTextDatum((char *) lfirst(lc));
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* the strings of a text[] with no NULL; false for anything else */
+static bool
+text_array_strings(Datum array, List **strings)
+{
+	ArrayType  *a = DatumGetArrayTypeP(array);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	*strings = NIL;
+	if (ARR_NDIM(a) > 1 || ARR_ELEMTYPE(a) != TEXTOID)
+		return false;
+	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			return false;
+		*strings = lappend(*strings, TextDatumGetCString(elems[i]));
+	}
+	return true;
+}
+
+/*
+ * The last load of the current role: the digest of its script, the
+ * registry's fingerprint after it, what it returned (kinds and objects)
+ * and the kinds of the statements it skipped.  False if there is none, or
+ * the row is not one provision wrote.
+ */
+bool
+registry_last_load(char **digest, char **fingerprint, List **kinds, List **objects,
+				   List **skipped)
+{
+	char	   *query = psprintf("SELECT digest, fingerprint, kinds, objects, skipped FROM %s "
+								 "WHERE declared_by OPERATOR(pg_catalog.=) $1",
+								 qualified_name_of(LOADS_TABLE));
+	Oid			argtypes[1] = {NAMEOID};
+	Datum		args[1];
+	NameData	role;
+	TrustScope	scope;
+	MemoryContext caller = CurrentMemoryContext;
+	bool		found = false;
+
+	(void) table_relid(LOADS_TABLE);
+	namestrcpy(&role, GetUserNameFromId(GetUserId(), false));
+	args[0] = NameGetDatum(&role);
+	trust_enter(registry_owner(), true, &scope);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_plan(registry_plan(query, 1, argtypes), args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "SPI query \"%s\" failed", query);
+	if (SPI_processed == 1)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		Datum		values[5];
+		bool		isnull[5];
+		bool		complete = true;
+		MemoryContext spi;
+
+		for (int i = 0; i < 5; i++)
+		{
+			values[i] = SPI_getbinval(tuple, desc, i + 1, &isnull[i]);
+			complete &= !isnull[i];
+		}
+		/* copied out into the caller's memory: SPI's goes with SPI_finish() */
+		spi = MemoryContextSwitchTo(caller);
+		if (complete)
+		{
+			*digest = TextDatumGetCString(values[0]);
+			*fingerprint = TextDatumGetCString(values[1]);
+			found = text_array_strings(values[2], kinds) &&
+				text_array_strings(values[3], objects) &&
+				text_array_strings(values[4], skipped) &&
+				list_length(*kinds) == list_length(*objects);
+		}
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	trust_leave(&scope);
+	return found;
+}
+
+/* Remember the current role's load of the script with this digest. */
+void
+registry_remember_load(const char *digest, const char *fingerprint, List *kinds,
+					   List *objects, List *skipped)
+{
+	char	   *query = psprintf("INSERT INTO %s AS l (declared_by, digest, fingerprint, kinds, "
+								 "objects, skipped) VALUES ($1, $2, $3, $4, $5, $6) "
+								 "ON CONFLICT (declared_by) DO UPDATE SET digest = excluded.digest, "
+								 "fingerprint = excluded.fingerprint, kinds = excluded.kinds, "
+								 "objects = excluded.objects, skipped = excluded.skipped",
+								 qualified_name_of(LOADS_TABLE));
+	Oid			argtypes[6] = {NAMEOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTARRAYOID};
+	Datum		args[6];
+	NameData	role;
+
+	(void) table_relid(LOADS_TABLE);
+	namestrcpy(&role, GetUserNameFromId(GetUserId(), false));
+	args[0] = NameGetDatum(&role);
+	args[1] = CStringGetTextDatum(digest);
+	args[2] = CStringGetTextDatum(fingerprint);
+	args[3] = text_array_datum(kinds);
+	args[4] = text_array_datum(objects);
+	args[5] = text_array_datum(skipped);
+	(void) registry_write(query, 6, argtypes, args, NULL, SPI_OK_INSERT);
 }

@@ -28,6 +28,12 @@ extern void model_comments(const Model *model, char **comment, int *ncolumns,
 extern void registry_store(const Model *model);
 extern bool registry_delete(const char *schema, const char *table);
 
+extern char *registry_fingerprint(void);
+extern bool registry_last_load(char **digest, char **fingerprint, List **kinds,
+							   List **objects, List **skipped);
+extern void registry_remember_load(const char *digest, const char *fingerprint,
+								   List *kinds, List *objects, List *skipped);
+
 extern const char *object_kind_name(ObjectKind kind);
 extern ObjectModel **registry_fetch_objects(int *nobjects, bool names_only);
 extern ObjectModel *registry_fetch_object(ObjectKind kind, const char *schema,

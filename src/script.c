@@ -22,6 +22,7 @@
 #include "catalog.h"
 #include "dump.h"
 #include "load.h"
+#include "loadcache.h"
 #include "name.h"
 #include "registry.h"
 
@@ -39,6 +40,11 @@ Datum
 provision_load(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *script;
+	bool		skip_unsupported;
+	char	   *digest;
+	List	   *rows;
+	List	   *skipped = NIL;
 	ListCell   *lc;
 
 	check_writable("provision_load()");
@@ -54,7 +60,20 @@ provision_load(PG_FUNCTION_ARGS)
 	registry_check_declare_right(false);
 	provision_init_materialized_srf(fcinfo);
 
-	foreach(lc, load_script(text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_BOOL(1), NIL, NIL))
+	script = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	skip_unsupported = PG_GETARG_BOOL(1);
+	digest = load_digest(script, skip_unsupported);
+	if (load_cache_hit(digest, &rows, &skipped))
+	{
+		if (skipped != NIL)
+			load_report_skipped(skipped);
+	}
+	else
+	{
+		rows = load_script(script, skip_unsupported, NIL, NIL, &skipped);
+		load_cache_remember(digest, rows, skipped);
+	}
+	foreach(lc, rows)
 	{
 		LoadRow    *row = lfirst(lc);
 		Datum		values[3];
