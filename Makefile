@@ -6,10 +6,12 @@
 
 EXTENSION    = provision
 MODULE_big   = provision
-OBJS         = src/provision.o src/name.o src/registry.o src/definition.o src/history.o \
-               src/drift.o src/migrate.o \
-               src/catalog.o src/inspect.o src/ddl.o src/lock.o src/order.o
-DATA         = provision--1.0.sql provision--1.0--1.1.sql
+OBJS         = src/provision.o src/migrate.o src/engine.o src/drift.o src/tablediff.o \
+               src/registry.o src/definition.o src/trial.o src/inspect.o src/ddl.o \
+               src/trust.o src/history.o src/catalog.o src/name.o src/lock.o src/order.o \
+               src/change.o src/objects.o src/types.o src/sequence.o src/index.o \
+               src/script.o src/load.o src/loadcache.o src/dump.o src/capture.o
+DATA         = provision--1.0.sql provision--1.0--1.1.sql provision--1.1--1.2.sql
 PGFILEDESC   = "provision - declared, race-free table provisioning"
 
 REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
@@ -34,12 +36,20 @@ EXTRA_CLEAN  = results results_isolation test/tmp tmp_check
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(OBJS): src/provision.h src/pg_compat.h
+$(OBJS): $(wildcard src/*.h)
+
+# Debian's packages for the SQLAlchemy bridge (python/): the seed's tutorial
+# in `make demo`, its pytest suite in `make test`
+PY_DEPS      = python3 python3-sqlalchemy python3-psycopg2 python3-alembic python3-pytest
 
 # PG_MAJOR (default 15) picks the PostgreSQL of make test, make demo and deps
-.PHONY: test demo deps bench stress matrix
+.PHONY: test demo deps deps-list bench stress matrix
 deps:
-	test/install-deps.sh
+	test/install-deps.sh $(PY_DEPS)
+
+# the Debian packages `make deps` installs (test/matrix.sh puts them in its chroots)
+deps-list:
+	@test/install-deps.sh --list $(PY_DEPS)
 
 test: deps
 	test/run-all.sh

@@ -13,6 +13,15 @@ Scenarios, on the same declared tables bench.t1 .. bench.tN:
   noop    the same again when everything exists
   drift   check the N tables against their declaration, no drift present
   race    8 sessions x 100 rounds provisioning the same schema and table
+  schema  a whole schema of 500 tables and 1,000 indexes from pg_dump:
+          provision_load + provision_all against psql -f, no-op and diff
+          against Alembic (bench/whole_schema.py)
+  python  the Python path, at N in --python-sizes (default 1000), on the same
+          tables as SQLAlchemy models in schema pybench: the bridge's
+          provision_sqlalchemy.create_all() (render, provision_load(),
+          provision_all()) against metadata.create_all(), from nothing and
+          as a no-op, and provision_sqlalchemy.diff() against Alembic's
+          compare_metadata()
 """
 
 import argparse
@@ -40,7 +49,12 @@ import alembic
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from whole_schema import WholeSchema
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python"))
+import provision_sqlalchemy  # noqa: E402  (the bridge, from the tree)
+
 SCHEMA = "bench"
+PY_SCHEMA = "pybench"      # the Python path's tables: declared by the bridge
 BODY = ("id integer primary key, username varchar(50) not null, "
         "password text, created timestamptz default now()")
 
@@ -175,7 +189,7 @@ END
 $do$""" % (n, SCHEMA, SCHEMA, SCHEMA, SCHEMA, BODY)
 
 
-def sqla_metadata(n):
+def sqla_metadata(n, schema=SCHEMA):
     """The same tables as SQLAlchemy models.  autoincrement=False: without it
     an integer primary key becomes SERIAL, which is not the declared table.
     server_default=text('now()') reflects back as now() (no spurious
@@ -189,23 +203,23 @@ def sqla_metadata(n):
               Column("password", Text),
               Column("created", DateTime(timezone=True),
                      server_default=text("now()")),
-              schema=SCHEMA)
+              schema=schema)
     return md
 
 
-def sqla_create_all(engine, md):
+def sqla_create_all(engine, md, schema=SCHEMA):
     # what an application does: make the schema if missing, then create_all
     # (checkfirst=True, the default), all in one transaction
     with engine.begin() as conn:
-        if not conn.dialect.has_schema(conn, SCHEMA):
-            conn.execute(CreateSchema(SCHEMA))
+        if not conn.dialect.has_schema(conn, schema):
+            conn.execute(CreateSchema(schema))
         md.create_all(conn)
 
 
-def alembic_opts():
+def alembic_opts(schema=SCHEMA):
     def include_name(name, type_, parent_names):
         if type_ == "schema":
-            return name == SCHEMA
+            return name == schema
         return True
     return {
         "include_schemas": True,
@@ -216,9 +230,9 @@ def alembic_opts():
     }
 
 
-def alembic_compare(engine, md):
+def alembic_compare(engine, md, schema=SCHEMA):
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts=alembic_opts())
+        ctx = MigrationContext.configure(conn, opts=alembic_opts(schema))
         return compare_metadata(ctx, md)
 
 
@@ -235,6 +249,7 @@ class Bench:
         self.notes = []
         self.race = []
         self.sanity_done = False
+        self.whole = None       # WholeSchema, when the schema scenario ran
 
     def setup(self):
         # the build being measured: a `make install` by someone else during
@@ -284,6 +299,21 @@ class Bench:
         log("catalogs preconditioned: %d tables created and dropped (%.0f s, untimed)" % (
             n, time.perf_counter() - t0))
 
+    # connections to the other databases of the whole-schema scenario
+    def connect_maintenance(self):
+        c = psycopg2.connect(dbname=self.args.maintenance_db)
+        c.autocommit = True
+        return c
+
+    def connect_db(self, dbname):
+        return DB(dbname).connect()
+
+    def engine_for(self, dbname):
+        return DB(dbname).engine()
+
+    def alembic_compare(self, engine, md, schema):
+        return alembic_compare(engine, md, schema)
+
     def declare(self, n):
         """Exactly bench.t1 .. bench.tN declared (N only grows)."""
         assert n >= self.declared
@@ -327,7 +357,7 @@ class Bench:
             scenario, contender, n, med,
             " ".join("%.4f" % t for t in times)))
 
-    def interleave(self, scenario, n, contenders, reset_each=False, check=None):
+    def interleave(self, scenario, n, contenders, reset_each=False, check=None, reset=None):
         """Timed runs, the contenders taking turns (run 1 of each, then run 2
         of each, ..., the order rotated every round), so that a passing
         burst of load on the machine hits all of them alike.
@@ -340,13 +370,13 @@ class Bench:
                 if i >= runs:
                     continue
                 if reset_each:
-                    self.reset()
+                    (reset or self.reset)()
                 t, _ = timed(fn)
                 if check:
                     check()
                 times[name].append(t)
         if reset_each:
-            self.reset()
+            (reset or self.reset)()
         for name, _, _ in contenders:
             self.record(scenario, name, n, times[name])
 
@@ -497,6 +527,114 @@ class Bench:
             "by both: provision_diff %d rows, Alembic %d diffs; reverted: none" % (
                 len(prov), len(alem)))
 
+    # ---------------------------------------------------------------- python
+
+    def py_reset(self):
+        """Nothing of the Python path left: no pybench schema, no models of
+        it (forgotten, untimed), catalogs vacuumed."""
+        with self.admin.cursor() as cur:
+            cur.execute("SELECT table_name FROM provision_models WHERE schema_name = %s "
+                        "AND kind IN ('table', 'partition')", (PY_SCHEMA,))
+            for (t,) in cur.fetchall():
+                cur.execute("SELECT provision_forget(%s)", (t,))
+            cur.execute("SELECT kind, table_name FROM provision_models WHERE schema_name = %s",
+                        (PY_SCHEMA,))
+            for kind, name in cur.fetchall():
+                cur.execute("SELECT provision_forget_object(%s, %s)", (kind, name))
+        q(self.admin, "DROP SCHEMA IF EXISTS %s CASCADE" % PY_SCHEMA)
+        q(self.admin, "VACUUM")
+        q(self.admin, "CHECKPOINT")
+
+    def py_count(self):
+        return q(self.admin, """SELECT count(*) FROM pg_class c
+                 JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = '%s' AND c.relkind = 'r'""" % PY_SCHEMA)[0][0]
+
+    def bench_python(self, n):
+        runs = self.runs_for(n)
+        md = sqla_metadata(n, PY_SCHEMA)
+        engine = self.db.engine()          # one DBAPI connection for both
+        script = provision_sqlalchemy.render(md)
+
+        def check():
+            assert self.py_count() == n
+
+        def run_bridge():
+            created = provision_sqlalchemy.create_all(md, engine)
+            return created
+
+        def run_sqla():
+            sqla_create_all(engine, md, PY_SCHEMA)
+
+        # ---- from nothing: no model, no schema, no table
+        contenders = [("psa_create_all", run_bridge, runs),
+                      ("sqlalchemy_create_all", run_sqla, runs)]
+        for _, fn, _ in contenders:            # warm-up
+            self.py_reset()
+            fn()
+            check()
+        self.interleave("py_create", n, contenders, reset_each=True, check=check,
+                        reset=self.py_reset)
+
+        # ---- no-op: declared and created; the bridge re-declares (every
+        # statement parsed and tried again by provision_load) and provisions
+        self.py_reset()
+        assert len(run_bridge()) == n
+        q(self.admin, "VACUUM ANALYZE")
+        q(self.admin, "CHECKPOINT")
+        hist = q(self.admin, "SELECT count(*) FROM provision_history")[0][0]
+
+        def run_bridge_noop():
+            assert run_bridge() == []
+
+        def run_render():
+            provision_sqlalchemy.render(md)
+
+        def run_load():
+            # what the no-op spends in the server declaring: the same
+            # script, in a transaction rolled back
+            with engine.connect() as c:
+                tr = c.begin()
+                c.execute(text("SELECT count(*) FROM provision_load(:s)"), {"s": script})
+                tr.rollback()
+
+        contenders = [("psa_create_all", run_bridge_noop, runs),
+                      ("sqlalchemy_create_all", run_sqla, runs),
+                      ("psa_render", run_render, runs),
+                      ("psa_load", run_load, runs)]
+        for _, fn, _ in contenders:
+            fn()
+        self.interleave("py_noop", n, contenders)
+        assert self.py_count() == n
+        assert q(self.admin, "SELECT count(*) FROM provision_history")[0][0] == hist, \
+            "the bridge's no-op wrote history"
+
+        # ---- drift, none present
+        def run_bridge_diff():
+            rows = provision_sqlalchemy.diff(md, engine)
+            assert rows == [], rows[:5]
+
+        def run_alembic():
+            diffs = alembic_compare(engine, md, PY_SCHEMA)
+            assert diffs == [], diffs[:5]
+
+        contenders = [("psa_diff", run_bridge_diff, runs),
+                      ("alembic_compare_metadata", run_alembic, runs)]
+        for _, fn, _ in contenders:
+            fn()
+        self.interleave("py_drift", n, contenders)
+        # both really look: a wider column is reported by both
+        q(self.admin, "ALTER TABLE %s.t1 ALTER COLUMN username TYPE varchar(60)" % PY_SCHEMA)
+        got = provision_sqlalchemy.diff(md, engine)
+        alem = alembic_compare(engine, md, PY_SCHEMA)
+        q(self.admin, "ALTER TABLE %s.t1 ALTER COLUMN username TYPE varchar(50)" % PY_SCHEMA)
+        assert [c.change for c in got] == ["column_type"], got
+        assert len(alem) == 1, alem
+        log("    sanity: a wider %s.t1.username is reported by both: diff() %d row, "
+            "Alembic %d diff" % (PY_SCHEMA, len(got), len(alem)))
+        engine.dispose()
+        self.py_reset()
+
     # ------------------------------------------------------------------ race
 
     def bench_race(self, sessions, rounds):
@@ -604,9 +742,19 @@ class Bench:
             if not self.check_so():
                 log("  WARNING: %s changed during the run (make install by someone else?)" % self.so_path)
             self.reset()
+        if "python" in self.args.scenarios:
+            for n in self.args.python_sizes:
+                log("python path, N = %d (%d runs each, median)" % (n, self.runs_for(n)))
+                t0 = time.perf_counter()
+                self.bench_python(n)
+                log("  python path N = %d done in %.0f s" % (n, time.perf_counter() - t0))
         if "race" in self.args.scenarios:
             log("race")
             self.bench_race(self.args.race_sessions, self.args.race_rounds)
+        if "schema" in self.args.scenarios:
+            log("whole schema")
+            self.whole = WholeSchema(self, q, timed, log)
+            self.whole.run()
         if not self.check_so():
             log("WARNING: %s changed during the run" % self.so_path)
         if self.so_changed:
@@ -627,13 +775,22 @@ LABEL = {
     "plpgsql_infoschema": "DO block, information_schema checks",
     "provision_diff": "provision_diff()",
     "alembic_compare_metadata": "Alembic compare_metadata()",
+    "psa_create_all": "provision_sqlalchemy.create_all()",
+    "psa_render": "  of which: rendering the MetaData (client)",
+    "psa_load": "  of which: provision_load() of the script",
+    "psa_diff": "provision_sqlalchemy.diff()",
 }
 SCEN = {
     "create": "create from nothing",
     "noop": "no-op re-run (everything exists)",
     "drift": "drift check (no drift)",
+    "py_create": "Python: create from nothing",
+    "py_noop": "Python: no-op re-run",
+    "py_drift": "Python: drift check (no drift)",
 }
-BASE = {"create": "provision_all", "noop": "provision_all", "drift": "provision_diff"}
+BASE = {"create": "provision_all", "noop": "provision_all", "drift": "provision_diff",
+        "py_create": "psa_create_all", "py_noop": "psa_create_all", "py_drift": "psa_diff"}
+SCENARIOS = ("create", "noop", "drift", "py_create", "py_noop", "py_drift")
 
 
 def med(results, scenario, contender, n):
@@ -677,6 +834,8 @@ def goals(b):
                 z / a <= 12, "%.4f s vs %.4f s" % (z, a))
     if not (med(R, "noop", "provision_all", 10000) and med(R, "drift", "provision_diff", 10000)):
         b.notes.append("scale goal not evaluated: it needs N=1000 and N=10000 for no-op and drift.")
+    if b.whole:
+        b.whole.goals(add)
     for race in b.race:
         if race[0] == "provision":
             plain = [r for r in b.race if r[0] != "provision"]
@@ -702,7 +861,7 @@ def table_lines(b, markdown):
         lines.append("%-34s %-48s" % ("scenario", "contender") +
                      "".join("%22s" % ("N=%d" % n) for n in sizes))
         lines.append("-" * (82 + 22 * len(sizes)))
-    for scen in ("create", "noop", "drift"):
+    for scen in SCENARIOS:
         conts = []
         for r in R:
             if r[0] == scen and r[1] not in conts:
@@ -842,6 +1001,8 @@ def write_markdown(b, G, path, total_seconds):
             codes = " ".join("%s: %d" % kv for kv in sorted(r[5].items()))
             L.append("| %s | %d | %d%s |" % (name, r[3], r[4], (" (%s)" % codes) if codes else ""))
         L += [""]
+    if b.whole:
+        L += b.whole.markdown()
     L += ["| goal | criterion | measured | threshold | held |", "| --- | --- | ---: | ---: | --- |"]
     for g in G:
         L.append("| %s | %s | %.4g | %s | %s |" % (g[0], g[1], g[2], g[3], "yes" if g[4] else "**no**"))
@@ -861,6 +1022,16 @@ def write_markdown(b, G, path, total_seconds):
           "bench schema, `compare_type=True`, `compare_server_default=True` (asserted `[]`). "
           "SQLAlchemy model: `Integer, primary_key=True, autoincrement=False`, `String(50), "
           "nullable=False`, `Text`, `DateTime(timezone=True), server_default=text('now()')`.",
+          "- Python (the SQLAlchemy bridge, python/): the same model in schema `pybench`, nothing "
+          "declared beforehand. `provision_sqlalchemy.create_all(metadata, engine)` renders the "
+          "MetaData with SQLAlchemy's compiler, declares it with `provision_load()` and runs "
+          "`provision_all()`, in one transaction; against `has_schema`/`CreateSchema` + "
+          "`metadata.create_all()`. From nothing: models forgotten and schema dropped between runs "
+          "(untimed). No-op: the bridge declares again (`provision_load()` parses and tries every "
+          "statement again) before `provision_all()`; the rows \"of which\" time its two parts "
+          "alone. Drift: `provision_sqlalchemy.diff()` (render, `provision_load()` and "
+          "`provision_diff()` in a rolled-back transaction) against Alembic's `compare_metadata()` "
+          "as above.",
           ""]
     for note in b.notes:
         L.append("Note: " + note)
@@ -918,6 +1089,9 @@ def plot(outdir, b, png):
                     b.race[0][1], b.race[0][2], len(b.race) - 0.4,
                     max(10, int(max(r[4] for r in b.race) * 1.15) + 1), racep))
     npanels = len(panels) + (1 if race else 0)
+    if npanels == 0:
+        log("nothing to plot")
+        return
     cols = 2 if npanels > 1 else 1
     rows = (npanels + cols - 1) // cols
     script = """
@@ -947,7 +1121,9 @@ def main():
     ap.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
                     default=[100, 1000, 10000])
     ap.add_argument("--scenarios", type=lambda s: s.split(","),
-                    default=["create", "noop", "drift", "race"])
+                    default=["create", "noop", "drift", "race", "schema", "python"])
+    ap.add_argument("--python-sizes", type=lambda s: [int(x) for x in s.split(",")],
+                    default=[1000], help="N for the python scenario")
     ap.add_argument("--runs-small", type=int, default=5, help="runs for N <= 1000")
     ap.add_argument("--runs-large", type=int, default=3, help="runs for N > 1000")
     ap.add_argument("--alembic-budget", type=int, default=600,

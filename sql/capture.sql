@@ -118,5 +118,6 @@ RESET ROLE;
 DROP ROLE regress_capture;
 
 -- clean up
-SELECT provision_forget(table_name) FROM provision_models WHERE schema_name = 'cap';
+SELECT provision_forget(table_name) FROM provision_models WHERE schema_name = 'cap' AND kind IN ('table', 'partition');
+SELECT provision_forget_object(kind, table_name) FROM provision_models WHERE schema_name = 'cap' ORDER BY kind, table_name;
 DROP SCHEMA cap CASCADE;

@@ -66,7 +66,8 @@ SELECT provision_forget('hr.departments');
 SELECT count(*) AS hr_tables FROM pg_tables WHERE schemaname = 'hr';
 
 -- clean up
-SELECT provision_forget(table_name) FROM provision_models ORDER BY 1;
+SELECT provision_forget(table_name) FROM provision_models WHERE kind IN ('table', 'partition') ORDER BY 1;
+SELECT provision_forget_object(kind, table_name) FROM provision_models ORDER BY kind, table_name;
 SELECT * FROM provision_all();
 DROP SCHEMA app, owned, newschema, shop, hr CASCADE;
 DROP ROLE regress_schema_owner;

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * catalog.c
- *	  Existence checks through the catalog caches, and the guard against
- *	  writing where nothing may be written.
+ *	  Existence checks through the catalog caches, the guard against
+ *	  writing where nothing may be written, and the search path that
+ *	  deparsing and DDL run under.
  *
  * Existence is asked of the syscache (get_namespace_oid, get_relname_relid),
  * never of pg_class or information_schema through SQL: the cache answers
@@ -12,7 +13,9 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "provision.h"
+#include "catalog.h"
+
+#include "name.h"
 
 #include "access/xlog.h"
 #include "access/xact.h"
@@ -22,40 +25,6 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
-
-/*
- * The schema CREATE TABLE would use for an unqualified name: the first
- * existing schema of search_path (3F000 if there is none).
- */
-char *
-creation_schema_name(void)
-{
-	RangeVar   *rv = makeRangeVar(NULL, "", -1);
-	Oid			nspid = RangeVarGetCreationNamespace(rv);
-
-	if (isTempNamespace(nspid))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot declare or provision temporary tables"),
-				 errdetail("The first schema of search_path is the temporary schema."),
-				 errhint("Qualify the table name with its schema.")));
-	return get_namespace_name(nspid);
-}
-
-/*
- * Models are permanent tables; pg_temp would make them session-local.
- */
-void
-reject_temporary_schema(const char *schema)
-{
-	if (strcmp(schema, "pg_temp") == 0 ||
-		strncmp(schema, "pg_temp_", 8) == 0 ||
-		strncmp(schema, "pg_toast_temp_", 14) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot declare or provision temporary tables"),
-				 errdetail("Schema \"%s\" is a temporary schema.", schema)));
-}
 
 Oid
 lookup_schema(const char *schema)
@@ -119,7 +88,10 @@ check_writable(const char *funcname)
 /*
  * Set search_path to "pg_catalog, pg_temp" until catalog_search_path_pop():
  * deparsed text then names every object outside pg_catalog with its
- * schema, and DDL cannot be redirected by the caller's search_path.
+ * schema, and DDL cannot be redirected by the caller's search_path.  The
+ * output formats of constants are fixed too (DateStyle ISO, as pg_dump
+ * sets it): a default or a partition bound must read the same whatever
+ * the session that rendered it.
  */
 int
 catalog_search_path_push(void)
@@ -128,6 +100,12 @@ catalog_search_path_push(void)
 
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("datestyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("intervalstyle", "postgres", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("extra_float_digits", "3", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 	return save_nestlevel;
 }

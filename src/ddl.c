@@ -5,112 +5,723 @@
  *
  * Statements are built only from quote_identifier() output and from model
  * text that the server's own deparsers produced (see definition.c and
- * inspect.c), and run through SPI as ordinary utility statements, so event
+ * inspect.c).  Model text is stored, and stored text is never run as
+ * text: just before a step runs, its statement is parsed by the server's
+ * parser and must be exactly the one statement the step stands for (one
+ * CREATE TABLE of that table with nothing but columns and constraints, one
+ * ALTER TABLE of that table with exactly the expected subcommands on the
+ * expected column, and so on).  The parse tree that passed is what runs,
+ * through ProcessUtility, as an ordinary utility statement: event
  * triggers, the read-only check and every privilege check of plain DDL
- * apply, and objects are owned by the calling role.
+ * apply.  A statement that fails the check can only come from a registry
+ * row provision did not write; it is reported as a damaged model (XX001).
  *
- * They run under search_path "pg_catalog, pg_temp": model text names every
- * non-catalog object with its schema, and the caller's search_path (or a
- * temporary table of the same name) must not change what a statement
- * refers to.  They also run under provision.lock_timeout, so that DDL
- * stuck behind a long transaction fails instead of queueing forever while
- * every later query on the table queues behind it.
+ * Each step runs with the rights of the model's declarer, in a restricted
+ * security context (trust.c), under search_path "pg_catalog, pg_temp" and
+ * provision.lock_timeout, so that DDL stuck behind a long transaction
+ * fails instead of queueing forever while every later query on the table
+ * queues behind it.
  *
  * Every statement run is recorded in the history (history.c) and, when
  * the caller asks, in a list it can return.
  *
  *-------------------------------------------------------------------------
  */
-#include "provision.h"
+#include "ddl.h"
 
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parser.h"
+#include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/snapmgr.h"
+
+#include "history.h"
+#include "inspect.h"
+#include "registry.h"
+#include "name.h"
+#include "trust.h"
 
 /* provision.lock_timeout, in milliseconds; 0 waits forever */
 int			provision_lock_timeout = 5000;
 
 DDLStep *
-make_step(const char *table, int model, DDLPhase phase, char *sql)
+make_step(const char *table, int model, DDLPhase phase, DDLKind kind, char *sql)
 {
 	DDLStep    *step = palloc0(sizeof(DDLStep));
 
 	step->table = pstrdup(table);
 	step->model = model;
 	step->phase = phase;
+	step->kind = kind;
 	step->sql = sql;
 	return step;
 }
 
 /*
- * Run one DDL statement that concerns table_name (quoted, qualified).
- * With executed, append the step to *executed.
+ * An ALTER TABLE step of model (models[m] of a run) with one subcommand,
+ * on column when the subcommand names one.
  */
-void
-run_ddl(const char *table_name, const char *sql, List **executed)
+DDLStep *
+make_alter_table_step(const Model *model, int m, DDLPhase phase,
+					  AlterTableType subtype, const char *column, char *sql)
 {
-	int			save_nestlevel;
-	int			ret;
-	char		timeout[32];
+	DDLStep    *step = make_step(quoted_name(model->schema, model->table), m, phase,
+								 DDL_ALTER_TABLE, sql);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	save_nestlevel = catalog_search_path_push();
-	snprintf(timeout, sizeof(timeout), "%d", provision_lock_timeout);
-	(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	ret = SPI_execute(sql, false, 0);
-	if (ret < 0)
-		elog(ERROR, "SPI_execute failed for \"%s\": %s", sql,
-			 SPI_result_code_string(ret));
-	catalog_search_path_pop(save_nestlevel);
-	SPI_finish();
-
-	history_record(table_name, sql);
-	if (executed != NULL)
-		*executed = lappend(*executed, make_step(table_name, -1, PHASE_CREATE,
-												 pstrdup(sql)));
+	step->model_name = display_name(model->schema, model->table);
+	step->target_schema = model->schema;
+	step->target_name = model->table;
+	step->nsubcommands = 1;
+	step->subcommands[0] = subtype;
+	step->column = column;
+	step->run_as = model->declared_by;
+	return step;
 }
 
-char *
-ddl_create_schema_sql(const char *schema, const char *owner)
+/* what kind of statement a step stands for, for messages */
+static const char *
+kind_text(DDLKind kind)
 {
-	if (owner != NULL)
-		return psprintf("CREATE SCHEMA %s AUTHORIZATION %s",
-						quote_identifier(schema), quote_identifier(owner));
-	return psprintf("CREATE SCHEMA %s", quote_identifier(schema));
+	switch (kind)
+	{
+		case DDL_CREATE_SCHEMA:
+			return "CREATE SCHEMA";
+		case DDL_CREATE_TABLE:
+			return "CREATE TABLE";
+		case DDL_ALTER_TABLE:
+			return "ALTER TABLE";
+		case DDL_CREATE_SEQUENCE:
+			return "CREATE SEQUENCE";
+		case DDL_ALTER_SEQUENCE:
+			return "ALTER SEQUENCE";
+		case DDL_DROP_SEQUENCE:
+			return "DROP SEQUENCE";
+		case DDL_RESTART_SEQUENCE:
+			return "SELECT setval()";
+		case DDL_CREATE_ENUM:
+			return "CREATE TYPE";
+		case DDL_ALTER_ENUM:
+			return "ALTER TYPE";
+		case DDL_CREATE_DOMAIN:
+			return "CREATE DOMAIN";
+		case DDL_ALTER_DOMAIN:
+			return "ALTER DOMAIN";
+		case DDL_CREATE_INDEX:
+			return "CREATE INDEX";
+		case DDL_DROP_INDEX:
+			return "DROP INDEX";
+		case DDL_COMMENT:
+			return "COMMENT";
+	}
+	return "?";
+}
+
+static void not_the_statement(const DDLStep *step, const char *why) pg_attribute_noreturn();
+
+static void
+not_the_statement(const DDLStep *step, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("the model of table \"%s\" is damaged", step->model_name),
+			 errdetail("The statement built from it is not one %s of \"%s\" (%s): %s",
+					   kind_text(step->kind),
+					   step->target_name != NULL
+					   ? quoted_name(step->target_schema, step->target_name) : step->table,
+					   why, step->sql),
+			 errhint("Its registry row was not written by provision. Declare the model again with provision_define(), or remove it with provision_forget().")));
+}
+
+static bool
+names_match(const DDLStep *step, RangeVar *rv)
+{
+	return rv != NULL && rv->catalogname == NULL && rv->schemaname != NULL &&
+		strcmp(rv->schemaname, step->target_schema) == 0 &&
+		strcmp(rv->relname, step->target_name) == 0;
+}
+
+static bool
+names_match_owner(const DDLStep *step, RangeVar *rv)
+{
+	return rv != NULL && rv->catalogname == NULL && rv->schemaname != NULL &&
+		strcmp(rv->schemaname, step->owner_schema) == 0 &&
+		strcmp(rv->relname, step->owner_table) == 0;
+}
+
+/* a qualified name list (schema, name) */
+static bool
+name_list_matches(const DDLStep *step, List *names)
+{
+	return list_length(names) == 2 &&
+		strcmp(strVal(linitial(names)), step->target_schema) == 0 &&
+		strcmp(strVal(lsecond(names)), step->target_name) == 0;
+}
+
+static void
+check_create_table(const DDLStep *step, CreateStmt *stmt)
+{
+	ListCell   *lc;
+
+	if (!names_match(step, stmt->relation))
+		not_the_statement(step, "another table");
+	/* PARTITION BY where the model says so; PARTITION OF its parent */
+	if ((stmt->partspec != NULL) != step->partitioned)
+		not_the_statement(step, "other partitioning");
+	if (step->owner_table != NULL
+		? (stmt->partbound == NULL || list_length(stmt->inhRelations) != 1 ||
+		   !names_match_owner(step, linitial_node(RangeVar, stmt->inhRelations)))
+		: (stmt->partbound != NULL || stmt->inhRelations != NIL))
+		not_the_statement(step, "another parent");
+	if (stmt->relation->relpersistence != RELPERSISTENCE_PERMANENT ||
+		stmt->ofTypename != NULL ||
+		stmt->options != NIL || stmt->oncommit != ONCOMMIT_NOOP ||
+		stmt->tablespacename != NULL || stmt->accessMethod != NULL ||
+		stmt->if_not_exists)
+		not_the_statement(step, "a clause beyond the column list");
+	foreach(lc, stmt->tableElts)
+	{
+		Node	   *elt = lfirst(lc);
+
+		if (IsA(elt, ColumnDef))
+		{
+			ColumnDef  *col = (ColumnDef *) elt;
+
+			if (provision_column_has_storage(col) || provision_column_compression(col) != NULL ||
+				col->fdwoptions != NIL)
+				not_the_statement(step, "a column with storage options");
+		}
+		else if (!IsA(elt, Constraint))
+			not_the_statement(step, "something other than columns and constraints");
+	}
+}
+
+static const char *
+subcommand_column(AlterTableCmd *cmd)
+{
+	if (cmd->subtype == AT_AddColumn)
+		return castNode(ColumnDef, cmd->def)->colname;
+	return cmd->name;
+}
+
+static void
+check_alter_table(const DDLStep *step, AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+	int			i = 0;
+
+	if (provision_alter_table_objtype(stmt) != OBJECT_TABLE || !names_match(step, stmt->relation) ||
+		!stmt->relation->inh || stmt->missing_ok)
+		not_the_statement(step, "another relation");
+	if (list_length(stmt->cmds) != step->nsubcommands)
+		not_the_statement(step, "another number of subcommands");
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype != step->subcommands[i++])
+			not_the_statement(step, "another subcommand");
+		if (cmd->missing_ok || cmd->behavior != DROP_RESTRICT)
+			not_the_statement(step, "IF EXISTS or CASCADE");
+		if (step->column != NULL &&
+			(subcommand_column(cmd) == NULL || strcmp(subcommand_column(cmd), step->column) != 0))
+			not_the_statement(step, "another column");
+	}
+}
+
+/* sequence statements carry no option but the ones provision writes */
+static void
+check_sequence_options(const DDLStep *step, List *options, const char *const *allowed,
+					   int nallowed)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+		int			i;
+
+		for (i = 0; i < nallowed; i++)
+		{
+			if (strcmp(opt->defname, allowed[i]) == 0)
+				break;
+		}
+		if (i == nallowed)
+			not_the_statement(step, "an option provision does not write");
+	}
 }
 
 /*
- * CREATE TABLE for model, with the foreign keys that inline_fkeys selects
- * (NULL: all); the others are added by ddl_add_foreign_key_sql().
+ * The statement of step, parsed, and checked to be exactly what the step
+ * stands for.
  */
-char *
-ddl_create_table_sql(const Model *model, const bool *inline_fkeys)
+static RawStmt *
+parse_step(const DDLStep *step)
+{
+	static const char *const create_seq_options[] = {
+		"as", "owned_by", "increment", "minvalue", "maxvalue", "start", "cache", "cycle"
+	};
+	static const char *const alter_seq_options[] = {
+		"owned_by", "as", "increment", "minvalue", "maxvalue", "start", "cache", "cycle"
+	};
+	MemoryContext caller = CurrentMemoryContext;
+	List	   *parsetree = NIL;
+	RawStmt    *raw;
+	Node	   *stmt;
+
+	/* a syntax error here is damage too, not the user's typo */
+	PG_TRY();
+	{
+		parsetree = provision_raw_parser(step->sql);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		FlushErrorState();
+		not_the_statement(step, edata->message);
+	}
+	PG_END_TRY();
+
+	if (list_length(parsetree) != 1)
+		not_the_statement(step, "several statements");
+	raw = linitial_node(RawStmt, parsetree);
+	stmt = raw->stmt;
+	switch (step->kind)
+	{
+		case DDL_CREATE_SCHEMA:
+			if (!IsA(stmt, CreateSchemaStmt) ||
+				strcmp(((CreateSchemaStmt *) stmt)->schemaname, step->target_schema) != 0 ||
+				((CreateSchemaStmt *) stmt)->schemaElts != NIL ||
+				((CreateSchemaStmt *) stmt)->if_not_exists)
+				not_the_statement(step, "another statement");
+			break;
+		case DDL_CREATE_TABLE:
+			if (!IsA(stmt, CreateStmt))
+				not_the_statement(step, "another statement");
+			check_create_table(step, (CreateStmt *) stmt);
+			break;
+		case DDL_ALTER_TABLE:
+			if (!IsA(stmt, AlterTableStmt))
+				not_the_statement(step, "another statement");
+			check_alter_table(step, (AlterTableStmt *) stmt);
+			break;
+		case DDL_CREATE_SEQUENCE:
+			if (!IsA(stmt, CreateSeqStmt) ||
+				!names_match(step, ((CreateSeqStmt *) stmt)->sequence) ||
+				((CreateSeqStmt *) stmt)->sequence->relpersistence != RELPERSISTENCE_PERMANENT ||
+				((CreateSeqStmt *) stmt)->if_not_exists)
+				not_the_statement(step, "another statement");
+			check_sequence_options(step, ((CreateSeqStmt *) stmt)->options,
+								   create_seq_options, lengthof(create_seq_options));
+			break;
+		case DDL_ALTER_SEQUENCE:
+			if (!IsA(stmt, AlterSeqStmt) ||
+				!names_match(step, ((AlterSeqStmt *) stmt)->sequence) ||
+				((AlterSeqStmt *) stmt)->missing_ok)
+				not_the_statement(step, "another statement");
+			check_sequence_options(step, ((AlterSeqStmt *) stmt)->options,
+								   alter_seq_options, lengthof(alter_seq_options));
+			break;
+		case DDL_DROP_SEQUENCE:
+			{
+				DropStmt   *drop = (DropStmt *) stmt;
+
+				if (!IsA(stmt, DropStmt) || drop->removeType != OBJECT_SEQUENCE ||
+					list_length(drop->objects) != 1 || drop->missing_ok ||
+					drop->behavior != DROP_RESTRICT || drop->concurrent ||
+					!names_match(step, makeRangeVarFromNameList(linitial(drop->objects))))
+					not_the_statement(step, "another statement");
+				break;
+			}
+		case DDL_CREATE_ENUM:
+			if (!IsA(stmt, CreateEnumStmt) ||
+				!name_list_matches(step, ((CreateEnumStmt *) stmt)->typeName))
+				not_the_statement(step, "another statement");
+			break;
+		case DDL_ALTER_ENUM:
+			if (!IsA(stmt, AlterEnumStmt) ||
+				!name_list_matches(step, ((AlterEnumStmt *) stmt)->typeName) ||
+				((AlterEnumStmt *) stmt)->oldVal != NULL)
+				not_the_statement(step, "another statement");
+			break;
+		case DDL_CREATE_DOMAIN:
+			if (!IsA(stmt, CreateDomainStmt) ||
+				!name_list_matches(step, ((CreateDomainStmt *) stmt)->domainname))
+				not_the_statement(step, "another statement");
+			break;
+		case DDL_ALTER_DOMAIN:
+			if (!IsA(stmt, AlterDomainStmt) ||
+				!name_list_matches(step, ((AlterDomainStmt *) stmt)->typeName) ||
+				((AlterDomainStmt *) stmt)->subtype != step->domain_subtype ||
+				((AlterDomainStmt *) stmt)->missing_ok ||
+				((AlterDomainStmt *) stmt)->behavior != DROP_RESTRICT)
+				not_the_statement(step, "another statement");
+			break;
+		case DDL_CREATE_INDEX:
+			{
+				IndexStmt  *index = (IndexStmt *) stmt;
+
+				if (!IsA(stmt, IndexStmt) || index->idxname == NULL ||
+					strcmp(index->idxname, step->target_name) != 0 ||
+					!names_match_owner(step, index->relation) ||
+					index->concurrent || index->if_not_exists ||
+					index->tableSpace != NULL)
+					not_the_statement(step, "another statement");
+				break;
+			}
+		case DDL_DROP_INDEX:
+			{
+				DropStmt   *drop = (DropStmt *) stmt;
+
+				if (!IsA(stmt, DropStmt) || drop->removeType != OBJECT_INDEX ||
+					list_length(drop->objects) != 1 || drop->missing_ok ||
+					drop->behavior != DROP_RESTRICT || drop->concurrent ||
+					!names_match(step, makeRangeVarFromNameList(linitial(drop->objects))))
+					not_the_statement(step, "another statement");
+				break;
+			}
+		case DDL_COMMENT:
+			{
+				CommentStmt *comment = (CommentStmt *) stmt;
+				List	   *names;
+
+				if (!IsA(stmt, CommentStmt) || comment->objtype != step->comment_on)
+					not_the_statement(step, "another statement");
+				if (comment->objtype == OBJECT_SCHEMA)
+				{
+					if (strcmp(strVal(comment->object), step->target_schema) != 0)
+						not_the_statement(step, "another object");
+					break;
+				}
+				/* a type's name is a TypeName; the others', a name list */
+				names = (comment->objtype == OBJECT_TYPE || comment->objtype == OBJECT_DOMAIN)
+					? castNode(TypeName, comment->object)->names
+					: castNode(List, comment->object);
+				if (comment->objtype == OBJECT_COLUMN)
+				{
+					if (list_length(names) != 3 || step->column == NULL ||
+						strcmp(strVal(llast(names)), step->column) != 0)
+						not_the_statement(step, "another column");
+					names = list_truncate(list_copy(names), 2);
+				}
+				if (!name_list_matches(step, names))
+					not_the_statement(step, "another object");
+				break;
+			}
+		case DDL_RESTART_SEQUENCE:
+			elog(ERROR, "a setval() step is not parsed");
+	}
+	return raw;
+}
+
+/*
+ * Errors of a statement point into it, as SPI's do, not into the caller's
+ * query.
+ */
+static void
+statement_error_callback(void *arg)
+{
+	const char *sql = arg;
+	int			pos = geterrposition();
+
+	if (pos > 0)
+	{
+		errposition(0);
+		internalerrposition(pos);
+		internalerrquery(sql);
+	}
+	else
+		errcontext("SQL statement \"%s\"", sql);
+}
+
+/* run a checked utility statement, as SPI would run it */
+static void
+execute_utility(RawStmt *raw, const char *sql)
+{
+	PlannedStmt *pstmt = makeNode(PlannedStmt);
+	ErrorContextCallback errcallback;
+
+	pstmt->commandType = CMD_UTILITY;
+	pstmt->canSetTag = false;
+	pstmt->utilityStmt = raw->stmt;
+	pstmt->stmt_location = raw->stmt_location;
+	pstmt->stmt_len = raw->stmt_len;
+
+	errcallback.callback = statement_error_callback;
+	errcallback.arg = (void *) sql;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	PushActiveSnapshot(GetTransactionSnapshot());
+	provision_process_utility(pstmt, sql, PROCESS_UTILITY_QUERY);
+	PopActiveSnapshot();
+	error_context_stack = errcallback.previous;
+	CommandCounterIncrement();
+}
+
+/*
+ * Set the sequence of a column (serial or identity) past the column's
+ * largest value, so that it never hands out a value the column holds.  The
+ * query is fixed; the names in it are quoted identifiers and literals.
+ */
+static void
+execute_restart_sequence(const DDLStep *step)
+{
+	char	   *query;
+	int			ret;
+
+	const char *table = quoted_name(step->owner_schema, step->owner_table);
+
+	query = psprintf("SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(%s, %s),"
+					 " pg_catalog.max(t.%s) OPERATOR(pg_catalog.+) 1, false)"
+					 " FROM %s t",
+					 quote_literal_cstr(table), quote_literal_cstr(step->column),
+					 quote_identifier(step->column), table);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute(query, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI query \"%s\" failed: %s", query, SPI_result_code_string(ret));
+	SPI_finish();
+}
+
+/* the role step runs as, checked for the current user */
+static Oid
+step_role(const DDLStep *step)
+{
+	if (step->run_as == NULL)
+		return GetUserId();
+	return trust_declarer(step->run_as, step->model_name);
+}
+
+/*
+ * Check, before anything runs, that the current user may run every step
+ * (each declarer exists and the current user can act as it), so that a
+ * refusal leaves nothing half-done even inside a subtransaction.
+ */
+void
+check_steps_runnable(List *steps)
+{
+	ListCell   *lc;
+
+	foreach(lc, steps)
+		(void) step_role(lfirst(lc));
+}
+
+/*
+ * Run one step: check its statement, then run it as its declarer.  With
+ * executed, append the step to *executed.
+ */
+void
+run_step(const DDLStep *step, List **executed)
+{
+	RawStmt    *raw = step->kind == DDL_RESTART_SEQUENCE ? NULL : parse_step(step);
+	Oid			role = step_role(step);
+	char	   *caller = GetUserNameFromId(GetUserId(), false);
+	TrustScope	scope;
+	char		timeout[32];
+
+	trust_enter(role, true, &scope);
+	snprintf(timeout, sizeof(timeout), "%d", provision_lock_timeout);
+	(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	/* a new table is empty: planning parallel builds of its keys is waste */
+	if (step->kind == DDL_CREATE_TABLE)
+		(void) set_config_option("max_parallel_maintenance_workers", "0", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	if (raw != NULL)
+		execute_utility(raw, step->sql);
+	else
+		execute_restart_sequence(step);
+	trust_leave(&scope);
+
+	history_record(step->table, step->sql, caller, GetUserNameFromId(role, false), false);
+	if (executed != NULL)
+	{
+		DDLStep    *copy = palloc(sizeof(DDLStep));
+
+		*copy = *step;
+		*executed = lappend(*executed, copy);
+	}
+}
+
+/*
+ * CREATE SCHEMA: as the caller (run_as NULL), or for the model model_name
+ * as its declarer run_as.
+ */
+DDLStep *
+ddl_create_schema(const char *schema, const char *owner, const char *run_as,
+				  const char *model_name)
+{
+	char	   *sql;
+	DDLStep    *step;
+
+	if (owner != NULL)
+		sql = psprintf("CREATE SCHEMA %s AUTHORIZATION %s",
+					   quote_identifier(schema), quote_identifier(owner));
+	else
+		sql = psprintf("CREATE SCHEMA %s", quote_identifier(schema));
+	step = make_step(quote_identifier(schema), -1, PHASE_CREATE, DDL_CREATE_SCHEMA, sql);
+	step->target_schema = pstrdup(schema);
+	step->schema = step->target_schema;
+	step->run_as = run_as;
+	step->model_name = model_name ? model_name : step->target_schema;
+	return step;
+}
+
+/*
+ * CREATE TABLE for models[m], with the foreign keys that inline_fkeys
+ * selects (NULL: all); the others are added by ddl_add_foreign_key().
+ */
+DDLStep *
+ddl_create_table(const Model *model, int m, const bool *inline_fkeys)
 {
 	StringInfoData sql;
 	bool		first = (model->body[0] == '\0');
+	DDLStep    *step;
 	int			i;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "CREATE TABLE %s (%s",
-					 quoted_name(model->schema, model->table), model->body);
-	for (i = 0; i < model->nfkeys; i++)
+	if (model->parent_table != NULL)
 	{
-		if (inline_fkeys != NULL && !inline_fkeys[i])
-			continue;
-		appendStringInfo(&sql, "%s%s", first ? "" : ", ", model->fkeys[i].clause);
-		first = false;
+		/* a partition's columns are its parent's: only its own constraints */
+		char	   *constraints = render_constraints(model_shape(model));
+
+		appendStringInfo(&sql, "CREATE TABLE %s PARTITION OF %s",
+						 quoted_name(model->schema, model->table),
+						 quoted_name(model->parent_schema, model->parent_table));
+		first = constraints[0] == '\0';
+		if (!first)
+			appendStringInfo(&sql, " (%s", constraints);
+		for (i = 0; i < model->nfkeys; i++)
+		{
+			if (inline_fkeys != NULL && !inline_fkeys[i])
+				continue;
+			appendStringInfo(&sql, "%s%s", first ? " (" : ", ", model->fkeys[i].clause);
+			first = false;
+		}
+		if (!first)
+			appendStringInfoChar(&sql, ')');
+		appendStringInfo(&sql, " %s", model->partition_bound);
+		/* a partition partitioned in turn */
+		if (model->partition_by != NULL && model->partition_by[0] != '\0')
+			appendStringInfo(&sql, " PARTITION BY %s", model->partition_by);
 	}
-	appendStringInfoChar(&sql, ')');
-	return sql.data;
+	else
+	{
+		appendStringInfo(&sql, "CREATE TABLE %s (%s",
+						 quoted_name(model->schema, model->table), model->body);
+		for (i = 0; i < model->nfkeys; i++)
+		{
+			if (inline_fkeys != NULL && !inline_fkeys[i])
+				continue;
+			appendStringInfo(&sql, "%s%s", first ? "" : ", ", model->fkeys[i].clause);
+			first = false;
+		}
+		appendStringInfoChar(&sql, ')');
+		if (model->partition_by != NULL && model->partition_by[0] != '\0')
+			appendStringInfo(&sql, " PARTITION BY %s", model->partition_by);
+	}
+	step = make_step(quoted_name(model->schema, model->table), m, PHASE_CREATE,
+					 DDL_CREATE_TABLE, sql.data);
+	step->partitioned = model->partition_by != NULL && model->partition_by[0] != '\0';
+	step->owner_schema = model->parent_schema;
+	step->owner_table = model->parent_table;
+	step->model_name = display_name(model->schema, model->table);
+	step->target_schema = model->schema;
+	step->target_name = model->table;
+	step->run_as = model->declared_by;
+	return step;
 }
 
-char *
-ddl_add_foreign_key_sql(const Model *model, int fkey)
+DDLStep *
+ddl_add_foreign_key(const Model *model, int m, int fkey)
 {
-	return psprintf("ALTER TABLE %s ADD %s",
-					quoted_name(model->schema, model->table),
-					model->fkeys[fkey].clause);
+	DDLStep    *step = make_alter_table_step(model, m, PHASE_CREATE, AT_AddConstraint, NULL,
+											 psprintf("ALTER TABLE %s ADD %s",
+													  quoted_name(model->schema, model->table),
+													  model->fkeys[fkey].clause));
+
+	return step;
+}
+
+/*
+ * A step that creates or changes a model of another kind (an enum, a
+ * domain, a sequence, an index), named schema.name, for the model
+ * model_name, run as run_as.
+ */
+DDLStep *
+ddl_object_step(DDLKind kind, DDLPhase phase, const char *schema, const char *name,
+				const char *model_name, const char *run_as, char *sql)
+{
+	DDLStep    *step = make_step(quoted_name(schema, name), -1, phase, kind, sql);
+
+	step->target_schema = schema;
+	step->target_name = name;
+	step->model_name = model_name;
+	step->run_as = run_as;
+	return step;
+}
+
+/*
+ * COMMENT ON <on> schema.name[.column] IS comment ("" removes it).  A
+ * schema's comment names the schema only (name NULL).
+ */
+DDLStep *
+ddl_comment(ObjectType on, const char *schema, const char *name, const char *column,
+			const char *comment, const char *model_name, const char *run_as)
+{
+	const char *what;
+	char	   *object;
+	char	   *sql;
+	DDLStep    *step;
+
+	switch (on)
+	{
+		case OBJECT_TABLE:
+			what = "TABLE";
+			break;
+		case OBJECT_COLUMN:
+			what = "COLUMN";
+			break;
+		case OBJECT_INDEX:
+			what = "INDEX";
+			break;
+		case OBJECT_TYPE:
+			what = "TYPE";
+			break;
+		case OBJECT_DOMAIN:
+			what = "DOMAIN";
+			break;
+		case OBJECT_SEQUENCE:
+			what = "SEQUENCE";
+			break;
+		case OBJECT_SCHEMA:
+			what = "SCHEMA";
+			break;
+		default:
+			elog(ERROR, "unexpected comment target %d", (int) on);
+	}
+	object = name == NULL ? pstrdup(quote_identifier(schema)) : quoted_name(schema, name);
+	if (column != NULL)
+		object = psprintf("%s.%s", object, quote_identifier(column));
+	sql = psprintf("COMMENT ON %s %s IS %s", what, object,
+				   comment[0] != '\0' ? quote_literal_cstr(comment) : "NULL");
+	step = make_step(name == NULL ? object : quoted_name(schema, name), -1, PHASE_COMMENT,
+					 DDL_COMMENT, sql);
+	step->target_schema = schema;
+	step->target_name = name;
+	step->column = column;
+	step->comment_on = on;
+	step->model_name = model_name;
+	step->run_as = run_as;
+	return step;
 }

@@ -1,603 +1,440 @@
 /*-------------------------------------------------------------------------
  *
  * drift.c
- *	  Comparing a declared model with its live table: the differences, and
- *	  the DDL that reconciles each of them.
+ *	  A drift run: every model of a selection compared with its table, the
+ *	  missing tables planned as provisioning would create them, and the
+ *	  statements of the whole run in the order a migration runs them.
  *
- * Both sides are shapes from inspect.c, so the comparison is semantic:
- * types by (type OID, typmod), defaults by their deparsed expression,
- * constraints by their definition without the name.  A serial column
- * equals an integer NOT NULL column whose default is nextval() of a
- * sequence it owns.  Constraints are paired first by identical definition
- * (whatever their names), then a leftover primary key or a leftover with
- * the same name counts as "differs"; the rest are missing or extra.
- *
- * Every change says whether it is safe: whether it can run without losing
- * data, rewriting data or failing on existing rows.  What is safe: adding
- * tables, columns (nullable, or with a default) and constraints (checks
- * and foreign keys are added NOT VALID, then validated); widening a type
- * (varchar up or to text, smallint to integer or bigint, integer to
- * bigint, numeric precision up at the same scale); setting or dropping a
- * default; dropping NOT NULL; setting NOT NULL on a column with no NULLs;
- * switching an identity between ALWAYS and BY DEFAULT; turning a
- * generated column into a plain one.  Everything else is not.
+ * A drift run reads the models once (with their declared shapes), finds
+ * which tables exist with catalog-cache lookups, plans the creation of the
+ * missing ones exactly as provision_all() would, and compares every
+ * existing table with its model (tablediff.c).  The plan lists the
+ * statements of that run in execution order: creation first, then per
+ * phase (drops of constraints, new columns, column changes, dropped
+ * columns, new constraints, new foreign keys, validations) across tables.
  *
  *-------------------------------------------------------------------------
  */
-#include "provision.h"
+#include "drift.h"
 
 #include "access/table.h"
-#include "access/tableam.h"
-#include "catalog/pg_constraint.h"
-#include "catalog/pg_inherits.h"
-#include "catalog/pg_type.h"
-#include "commands/defrem.h"
-#include "executor/tuptable.h"
 #include "lib/stringinfo.h"
-#include "miscadmin.h"
-#include "utils/builtins.h"
-#include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/rls.h"
-#include "utils/snapmgr.h"
-#include "utils/syscache.h"
 
-typedef struct DriftContext
+#include "catalog.h"
+#include "change.h"
+#include "ddl.h"
+#include "engine.h"
+#include "name.h"
+#include "objects.h"
+#include "order.h"
+#include "registry.h"
+
+/* index models sorted by their table, for finding a table's in one search */
+typedef struct TableIndexes
 {
-	Relation	rel;
-	char	   *table;			/* quoted, qualified */
-	int			model;
-	List	   *changes;
-} DriftContext;
+	ObjectModel **indexes;
+	int			n;
+} TableIndexes;
 
+static int
+index_table_cmp(const void *a, const void *b)
+{
+	const ObjectModel *ia = *(ObjectModel *const *) a;
+	const ObjectModel *ib = *(ObjectModel *const *) b;
+	int			c = strcmp(ia->table_schema, ib->table_schema);
+
+	if (c == 0)
+		c = strcmp(ia->table_name, ib->table_name);
+	return c != 0 ? c : strcmp(ia->name, ib->name);
+}
+
+static TableIndexes
+index_models(const Selection *sel)
+{
+	TableIndexes ti;
+	int			i;
+
+	ti.indexes = palloc(sizeof(ObjectModel *) * (sel->nobjects + 1));
+	ti.n = 0;
+	for (i = 0; i < sel->nobjects; i++)
+	{
+		if (sel->objects[i]->kind == OBJECT_KIND_INDEX)
+			ti.indexes[ti.n++] = sel->objects[i];
+	}
+	if (ti.n > 1)
+		qsort(ti.indexes, ti.n, sizeof(ObjectModel *), index_table_cmp);
+	return ti;
+}
+
+/* the index models of schema.table: a slice of ti, *n long */
+static ObjectModel **
+indexes_of(const TableIndexes *ti, const char *schema, const char *table, int *n)
+{
+	int			lo = 0;
+	int			hi = ti->n;
+	int			start;
+
+	/* the first index of the table, by binary search */
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int			c = strcmp(ti->indexes[mid]->table_schema, schema);
+
+		if (c == 0)
+			c = strcmp(ti->indexes[mid]->table_name, table);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	start = lo;
+	while (lo < ti->n && strcmp(ti->indexes[lo]->table_schema, schema) == 0 &&
+		   strcmp(ti->indexes[lo]->table_name, table) == 0)
+		lo++;
+	*n = lo - start;
+	return ti->indexes + start;
+}
+
+/* the change of a missing model of another kind, with its creation steps */
 static Change *
-add_change(DriftContext *cx, const char *kind, const char *object,
-		   const char *declared, const char *actual, bool safe)
+object_missing(DriftRun *run, const ObjectModel *obj)
 {
-	Change	   *change = palloc0(sizeof(Change));
+	static const char *const kinds[OBJECT_KIND_COUNT] = {
+		"schema_missing", "type_missing", "type_missing", "sequence_missing", "index_missing"
+	};
+	char	   *name = object_display(obj);
+	Change	   *change = make_change(name, kinds[obj->kind], name, obj->definition, NULL, true);
+	ListCell   *lc;
 
-	change->table = cx->table;
-	change->kind = kind;
-	change->object = pstrdup(object);
-	change->declared = declared ? pstrdup(declared) : NULL;
-	change->actual = actual ? pstrdup(actual) : NULL;
-	change->safe = safe;
-	cx->changes = lappend(cx->changes, change);
+	foreach(lc, run->creation)
+	{
+		DDLStep    *step = lfirst(lc);
+
+		if (step->model < 0 && step->target_schema != NULL &&
+			strcmp(step->target_schema, obj->schema) == 0 &&
+			(obj->kind == OBJECT_KIND_SCHEMA
+			 ? step->kind == DDL_CREATE_SCHEMA ||
+			 (step->kind == DDL_COMMENT && step->target_name == NULL)
+			 : step->target_name != NULL && strcmp(step->target_name, obj->name) == 0 &&
+			 step->kind != DDL_CREATE_TABLE && step->kind != DDL_ALTER_TABLE))
+			change->steps = lappend(change->steps, step);
+	}
+	change->of_object = obj;
 	return change;
 }
 
-static DDLStep *add_step(DriftContext *cx, Change *change, DDLPhase phase,
-						 const char *fmt,...) pg_attribute_printf(4, 5);
-
-static DDLStep *
-add_step(DriftContext *cx, Change *change, DDLPhase phase, const char *fmt,...)
-{
-	StringInfoData sql;
-	DDLStep    *step;
-
-	initStringInfo(&sql);
-	appendStringInfo(&sql, "ALTER TABLE %s ", cx->table);
-	for (;;)
-	{
-		va_list		args;
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&sql, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&sql, needed);
-	}
-	step = make_step(cx->table, cx->model, phase, sql.data);
-	change->steps = lappend(change->steps, step);
-	return step;
-}
-
-/* DROP CONSTRAINT of a live constraint; a foreign key's also locks its referenced table */
-static void
-add_drop_constraint_step(DriftContext *cx, Change *change, const ConstraintShape *live)
-{
-	DDLStep    *step = add_step(cx, change, PHASE_DROP_CONSTRAINT, "DROP CONSTRAINT %s",
-								quote_identifier(live->name));
-
-	if (live->contype == CONSTRAINT_FOREIGN)
-	{
-		step->ref_schema = live->ref_schema;
-		step->ref_table = live->ref_table;
-	}
-}
-
-/* numeric typmod: precision in the high half, scale in the low 11 bits */
-static int
-typmod_precision(int32 typmod)
-{
-	return ((typmod - VARHDRSZ) >> 16) & 0xffff;
-}
-
-static int
-typmod_scale(int32 typmod)
-{
-	return (typmod - VARHDRSZ) & 0x7ff;
-}
-
-/* a type change that keeps every value as it is */
+/* whether step belongs to the creation of table models[i] */
 static bool
-is_widening(const ColumnShape *from, const ColumnShape *to)
+creates_table(const DDLStep *step, const Model *model, int i)
 {
-	if (strcmp(from->collation, to->collation) != 0)
-		return false;
-	if (from->type == to->type)
-	{
-		switch (to->type)
-		{
-			case VARCHAROID:
-			case VARBITOID:
-				return to->typmod < 0 ||
-					(from->typmod >= 0 && to->typmod >= from->typmod);
-			case NUMERICOID:
-				if (to->typmod < 0)
-					return true;
-				return from->typmod >= 0 &&
-					typmod_scale(from->typmod) == typmod_scale(to->typmod) &&
-					typmod_precision(to->typmod) >= typmod_precision(from->typmod);
-			default:
-				return false;
-		}
-	}
-	return (from->type == VARCHAROID && to->type == TEXTOID) ||
-		(from->type == INT2OID && (to->type == INT4OID || to->type == INT8OID)) ||
-		(from->type == INT4OID && to->type == INT8OID);
+	if (step->model == i)
+		return true;
+	if (step->kind == DDL_CREATE_INDEX)
+		return strcmp(step->owner_schema, model->schema) == 0 &&
+			strcmp(step->owner_table, model->table) == 0;
+	if (step->kind == DDL_COMMENT && step->target_name != NULL)
+		return (step->comment_on == OBJECT_TABLE || step->comment_on == OBJECT_COLUMN) &&
+			strcmp(step->target_schema, model->schema) == 0 &&
+			strcmp(step->target_name, model->table) == 0;
+	return false;
 }
 
 /*
- * Whether column holds a NULL; unknown (true) without SELECT on the table,
- * or when row-level security hides rows from the role.
- *
- * The table and its children are scanned directly, each lock released
- * when its scan ends, not through an SPI query, whose locks last until the
- * end of the transaction: a drift run would keep a lock on every table it
- * looked at while it goes on to the next one (or, in provision_migrate(),
- * waits for name locks), and deadlock with a migration that holds that next
- * table and needs the first.
+ * One pass of drift_run(); false when a table was dropped or renamed by a
+ * session that committed since find_existing() looked (waiting for the
+ * table's lock showed it), and the pass must start over.
  */
 static bool
-column_has_nulls(DriftContext *cx, const char *column)
+drift_pass(DriftRun *run)
 {
-	Oid			relid = RelationGetRelid(cx->rel);
-	List	   *rels;
-	ListCell   *lc;
-	bool		result = false;
+	Model	  **models = run->sel.models;
+	int			nmodels = run->sel.nmodels;
+	ObjectModel **objects = run->sel.objects;
+	int			nobjects = run->sel.nobjects;
+	bool	   *exists = palloc(sizeof(bool) * (nmodels + 1));
+	bool	   *obj_exists = palloc(sizeof(bool) * (nobjects + 1));
+	bool	   *obj_planned = palloc(sizeof(bool) * (nobjects + 1));
+	int		   *order = model_dependency_order(models, nmodels);
+	TableIndexes ti = index_models(&run->sel);
+	int			save_nestlevel;
+	MemoryContext tablecxt = AllocSetContextCreate(CurrentMemoryContext,
+												   "provision drift",
+												   ALLOCSET_DEFAULT_SIZES);
+	List	   *schemas_reported = NIL;
+	int			i;
 
-	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		return true;
-	if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
-		return true;			/* rows the role may not see: unknown */
+	run->changes = NIL;
+	(void) find_existing(models, nmodels, exists);
+	(void) find_existing_objects(objects, nobjects, obj_exists);
 
-	/* the table and, as SET NOT NULL, its partitions and inheritance children */
-	rels = find_all_inheritors(relid, NoLock, NULL);
-	foreach(lc, rels)
+	/* the index of an existing table is compared with it, not planned */
+	for (i = 0; i < nobjects; i++)
 	{
-		Oid			childid = lfirst_oid(lc);
-		char		relkind = get_rel_relkind(childid);
+		obj_planned[i] = obj_exists[i];
+		if (objects[i]->kind == OBJECT_KIND_INDEX && !obj_exists[i])
+		{
+			int			m = model_index(models, nmodels, objects[i]->table_schema,
+										objects[i]->table_name);
+
+			obj_planned[i] = m < 0 || exists[m];
+		}
+	}
+	run->creation = creation_plan(&run->sel, order, exists, obj_planned);
+
+	save_nestlevel = catalog_search_path_push();
+	for (i = 0; i < nobjects; i++)
+	{
+		const ObjectModel *obj = objects[i];
+
+		reject_unmodelable_schema(obj->schema);
+		if (obj->kind == OBJECT_KIND_INDEX)
+			continue;			/* with its table */
+		if (!obj_exists[i])
+		{
+			run->changes = lappend(run->changes, object_missing(run, obj));
+			if (obj->kind == OBJECT_KIND_SCHEMA)
+				schemas_reported = lappend(schemas_reported, makeString(obj->schema));
+		}
+		else
+		{
+			List	   *changes = object_compare(obj, object_lookup(obj));
+			ListCell   *lc;
+
+			foreach(lc, changes)
+				((Change *) lfirst(lc))->of_object = obj;
+			run->changes = list_concat(run->changes, changes);
+		}
+	}
+
+	for (i = 0; i < nmodels; i++)
+	{
+		Model	   *model = models[i];
+		Oid			nspid;
+		Oid			relid;
 		Relation	rel;
-		AttrNumber	attnum;
-		TableScanDesc scan;
-		TupleTableSlot *slot;
+		MemoryContext old;
+		List	   *changes;
+		ObjectModel **indexes;
+		int			nindexes;
 
-		if (relkind == RELKIND_PARTITIONED_TABLE)
-			continue;			/* no rows of its own */
-		if (relkind != RELKIND_RELATION)
-			return true;		/* a foreign table, or dropped meanwhile: unknown */
-		rel = childid == relid ? cx->rel : try_table_open(childid, AccessShareLock);
-		if (rel == NULL)
-			return true;		/* dropped meanwhile */
-		attnum = get_attnum(childid, column);
-		if (attnum == InvalidAttrNumber)
-			result = true;
-		else
+		/* a model read from the registry may name no table of a user schema */
+		reject_unmodelable_schema(model->schema);
+		reject_extension_relation(model->schema, model->table, false);
+		if (!exists[i])
 		{
-			slot = table_slot_create(rel, NULL);
-			scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-			while (!result && table_scan_getnextslot(scan, ForwardScanDirection, slot))
+			Change	   *change = make_change(quoted_name(model->schema, model->table),
+											 "table_missing",
+											 quoted_name(model->schema, model->table),
+											 model->definition, NULL, true);
+			ListCell   *lc;
+
+			foreach(lc, run->creation)
 			{
-				CHECK_FOR_INTERRUPTS();
-				result = slot_attisnull(slot, attnum);
+				DDLStep    *step = lfirst(lc);
+
+				/* a schema's creation goes with its first missing table */
+				if (creates_table(step, model, i) ||
+					(step->kind == DDL_CREATE_SCHEMA && strcmp(step->schema, model->schema) == 0 &&
+					 !list_member(schemas_reported, makeString(model->schema))))
+					change->steps = lappend(change->steps, step);
 			}
-			table_endscan(scan);
-			ExecDropSingleTupleTableSlot(slot);
-		}
-		if (rel != cx->rel)
-			table_close(rel, AccessShareLock);
-		if (result)
-			break;
-	}
-	return result;
-}
-
-static const char *
-identity_text(char identity)
-{
-	if (identity == ATTRIBUTE_IDENTITY_ALWAYS)
-		return "GENERATED ALWAYS AS IDENTITY";
-	if (identity == ATTRIBUTE_IDENTITY_BY_DEFAULT)
-		return "GENERATED BY DEFAULT AS IDENTITY";
-	return NULL;
-}
-
-static char *
-generated_text(const ColumnShape *col)
-{
-	if (col->generated == ATTRIBUTE_GENERATED_STORED)
-		return psprintf("GENERATED ALWAYS AS (%s) STORED", col->default_expr);
-	return col->default_expr[0] ? psprintf("DEFAULT %s", col->default_expr) : NULL;
-}
-
-static void
-compare_column(DriftContext *cx, const ColumnShape *d, const ColumnShape *a)
-{
-	const char *name = quote_identifier(d->name);
-	bool		both_serial = d->serial[0] != '\0' && strcmp(d->serial, a->serial) == 0;
-	Change	   *change;
-
-	if (d->type != a->type || d->typmod != a->typmod ||
-		strcmp(d->collation, a->collation) != 0)
-	{
-		bool		safe = is_widening(a, d);
-
-		change = add_change(cx, "column_type", d->name, render_column_type(d),
-							render_column_type(a), safe);
-		if (safe)
-			add_step(cx, change, PHASE_ALTER_COLUMN, "ALTER COLUMN %s TYPE %s",
-					 name, render_column_type(d));
-		else
-			add_step(cx, change, PHASE_ALTER_COLUMN, "ALTER COLUMN %s TYPE %s USING %s::%s",
-					 name, render_column_type(d), name,
-					 format_type_with_typemod(d->type, d->typmod));
-	}
-
-	if (d->generated != a->generated ||
-		(d->generated && strcmp(d->default_expr, a->default_expr) != 0))
-	{
-		/* a generated column becomes a plain one in place; anything else is remade */
-		bool		to_plain = a->generated && !d->generated;
-
-		change = add_change(cx, "column_generated", d->name, generated_text(d),
-							generated_text(a), to_plain);
-		if (to_plain)
-		{
-			/* early: a generated column blocks type changes of its inputs */
-			add_step(cx, change, PHASE_DROP_CONSTRAINT, "ALTER COLUMN %s DROP EXPRESSION", name);
-			if (d->default_expr[0] != '\0')
-				add_step(cx, change, PHASE_ALTER_COLUMN, "ALTER COLUMN %s SET DEFAULT %s",
-						 name, d->default_expr);
-		}
-		else
-			add_step(cx, change, PHASE_ALTER_COLUMN, "DROP COLUMN %s, ADD COLUMN %s",
-					 name, render_column(d));
-		return;
-	}
-
-	if (d->identity != a->identity)
-	{
-		if (d->identity && a->identity)
-		{
-			change = add_change(cx, "column_identity", d->name, identity_text(d->identity),
-								identity_text(a->identity), true);
-			add_step(cx, change, PHASE_ALTER_COLUMN, "ALTER COLUMN %s SET GENERATED %s", name,
-					 d->identity == ATTRIBUTE_IDENTITY_ALWAYS ? "ALWAYS" : "BY DEFAULT");
-		}
-		else if (d->identity)
-		{
-			/* existing values and the new sequence may collide */
-			change = add_change(cx, "column_identity", d->name, identity_text(d->identity),
-								NULL, false);
-			add_step(cx, change, PHASE_ALTER_COLUMN, "ALTER COLUMN %s ADD GENERATED %s AS IDENTITY%s",
-					 name, d->identity == ATTRIBUTE_IDENTITY_ALWAYS ? "ALWAYS" : "BY DEFAULT",
-					 d->identity_options);
-		}
-		else
-		{
-			change = add_change(cx, "column_identity", d->name, NULL,
-								identity_text(a->identity), true);
-			add_step(cx, change, PHASE_ALTER_COLUMN, "ALTER COLUMN %s DROP IDENTITY", name);
-		}
-	}
-
-	if (!both_serial && !d->generated && !d->identity && !a->identity &&
-		strcmp(d->default_expr, a->default_expr) != 0)
-	{
-		if (d->serial[0] != '\0')
-		{
-			/* a serial column's default is nextval() of a sequence of its own */
-			change = add_change(cx, "column_default", d->name,
-								psprintf("nextval() of a sequence owned by the column (%s)", d->serial),
-								a->default_expr[0] ? a->default_expr : NULL, false);
-			add_step(cx, change, PHASE_ALTER_COLUMN, "DROP COLUMN %s, ADD COLUMN %s",
-					 name, render_column(d));
-		}
-		else
-		{
-			change = add_change(cx, "column_default", d->name,
-								d->default_expr[0] ? d->default_expr : NULL,
-								a->default_expr[0] ? a->default_expr : NULL, true);
-			if (d->default_expr[0] != '\0')
-				add_step(cx, change, PHASE_ALTER_COLUMN, "ALTER COLUMN %s SET DEFAULT %s",
-						 name, d->default_expr);
-			else
-				add_step(cx, change, PHASE_ALTER_COLUMN, "ALTER COLUMN %s DROP DEFAULT", name);
-		}
-	}
-
-	if (d->notnull != a->notnull && !d->identity && !a->identity && !both_serial)
-	{
-		if (d->notnull)
-		{
-			change = add_change(cx, "column_nullability", d->name, "NOT NULL", "NULL",
-								!column_has_nulls(cx, d->name));
-			add_step(cx, change, PHASE_ALTER_COLUMN, "ALTER COLUMN %s SET NOT NULL", name);
-		}
-		else
-		{
-			change = add_change(cx, "column_nullability", d->name, "NULL", "NOT NULL", true);
-			add_step(cx, change, PHASE_ALTER_COLUMN, "ALTER COLUMN %s DROP NOT NULL", name);
-		}
-	}
-}
-
-static void
-compare_columns(DriftContext *cx, const TableShape *declared, const TableShape *actual)
-{
-	bool	   *matched = palloc0(sizeof(bool) * (actual->ncolumns + 1));
-	int			i,
-				j;
-
-	for (i = 0; i < declared->ncolumns; i++)
-	{
-		const ColumnShape *d = &declared->columns[i];
-
-		for (j = 0; j < actual->ncolumns; j++)
-		{
-			if (!matched[j] && strcmp(d->name, actual->columns[j].name) == 0)
-				break;
-		}
-		if (j < actual->ncolumns)
-		{
-			matched[j] = true;
-			compare_column(cx, d, &actual->columns[j]);
-		}
-		else
-		{
-			/* NOT NULL with nothing to fill existing rows fails on a non-empty table */
-			bool		safe = !d->notnull || d->default_expr[0] != '\0' ||
-				d->serial[0] != '\0' || d->identity || d->generated;
-			char	   *spec = render_column(d);
-			Change	   *change = add_change(cx, "column_missing", d->name,
-											spec + strlen(quote_identifier(d->name)) + 1,
-											NULL, safe);
-
-			add_step(cx, change, PHASE_ADD_COLUMN, "ADD COLUMN %s", spec);
-		}
-	}
-	for (j = 0; j < actual->ncolumns; j++)
-	{
-		const ColumnShape *a = &actual->columns[j];
-		char	   *spec;
-		Change	   *change;
-
-		if (matched[j])
+			schemas_reported = lappend(schemas_reported, makeString(model->schema));
+			run->changes = lappend(run->changes, change);
 			continue;
-		spec = render_column(a);
-		change = add_change(cx, "column_extra", a->name, NULL,
-							spec + strlen(quote_identifier(a->name)) + 1, false);
-		add_step(cx, change, PHASE_DROP_COLUMN, "DROP COLUMN %s", quote_identifier(a->name));
+		}
+
+		/*
+		 * Inspect in a context of its own, reset unless the table drifted:
+		 * memory stays flat over thousands of tables.  The shared lock is
+		 * released at once, so that 10000 tables fit in the lock table.
+		 */
+		old = MemoryContextSwitchTo(tablecxt);
+		nspid = lookup_schema(model->schema);
+		relid = lookup_table(nspid, model->schema, model->table);
+		rel = OidIsValid(relid) ? provision_try_table_open(relid, AccessShareLock) : NULL;
+		/* the lock made the relcache entry current: is it still that name? */
+		if (rel == NULL || RelationGetNamespace(rel) != nspid ||
+			strcmp(RelationGetRelationName(rel), model->table) != 0)
+		{
+			if (rel != NULL)
+				table_close(rel, AccessShareLock);
+			MemoryContextSwitchTo(old);
+			catalog_search_path_pop(save_nestlevel);
+			MemoryContextDelete(tablecxt);
+			return false;
+		}
+		indexes = indexes_of(&ti, model->schema, model->table, &nindexes);
+		changes = table_drift(models, nmodels, i, rel, indexes, nindexes);
+		table_close(rel, AccessShareLock);
+		MemoryContextSwitchTo(old);
+		if (changes == NIL)
+			MemoryContextReset(tablecxt);
+		else
+		{
+			run->changes = list_concat(run->changes, changes);
+			tablecxt = AllocSetContextCreate(CurrentMemoryContext, "provision drift",
+											 ALLOCSET_DEFAULT_SIZES);
+		}
 	}
+	catalog_search_path_pop(save_nestlevel);
+	return true;
 }
 
-/* the columns of "FOREIGN KEY (a, b) ...", joined as PostgreSQL names keys: a_b */
-static char *
-fk_name_addition(const char *signature)
+void
+drift_run(DriftRun *run, const Selection *sel)
 {
-	const char *start = strchr(signature, '(');
-	const char *end = strstr(signature, ") REFERENCES ");
+	run->sel = *sel;
+	while (!drift_pass(run))
+		;						/* look at every table again */
+}
+
+static int
+step_cmp(const ListCell *a, const ListCell *b)
+{
+	const DDLStep *sa = lfirst(a);
+	const DDLStep *sb = lfirst(b);
+
+	if (sa->phase != sb->phase)
+		return (int) sa->phase - (int) sb->phase;
+	return sa->seq - sb->seq;
+}
+
+/* every statement of the run, in the order migration runs them */
+List *
+plan_steps(DriftRun *run)
+{
+	List	   *steps = list_copy(run->creation);
+	List	   *others = NIL;
+	ListCell   *lc;
+	int			seq = 0;
+
+	/*
+	 * A missing table's change holds its creation steps (indexes, comments,
+	 * sequence owners too): they run once, in the creation order.
+	 */
+	foreach(lc, run->creation)
+		((DDLStep *) lfirst(lc))->in_creation = true;
+	foreach(lc, run->changes)
+	{
+		Change	   *change = lfirst(lc);
+		ListCell   *sc;
+
+		foreach(sc, change->steps)
+		{
+			DDLStep    *step = lfirst(sc);
+
+			if (step->phase == PHASE_CREATE || step->in_creation)
+				continue;
+			step->seq = seq++;
+			others = lappend(others, step);
+		}
+	}
+	list_sort(others, step_cmp);
+	return list_concat(steps, others);
+}
+
+char *
+joined_steps(List *steps)
+{
 	StringInfoData buf;
-	const char *p;
+	ListCell   *lc;
 
+	if (steps == NIL)
+		return NULL;
 	initStringInfo(&buf);
-	if (start == NULL || end == NULL)
-		return buf.data;
-	for (p = start + 1; p < end; p++)
-	{
-		if (*p == '"')
-			continue;
-		if (p[0] == ',' && p[1] == ' ')
-		{
-			appendStringInfoChar(&buf, '_');
-			p++;
-			continue;
-		}
-		appendStringInfoChar(&buf, *p);
-	}
+	foreach(lc, steps)
+		appendStringInfo(&buf, "%s%s", buf.len ? "; " : "", ((DDLStep *) lfirst(lc))->sql);
 	return buf.data;
 }
 
-static void
-add_constraint_steps(DriftContext *cx, Change *change, const char *name, bool explicit_name,
-					 char contype, const char *def)
+/* every step of every change of the run (unordered) */
+List *
+change_steps(DriftRun *run)
 {
-	if (contype == CONSTRAINT_CHECK || contype == CONSTRAINT_FOREIGN)
-	{
-		/* NOT VALID first: the table stays available while rows are checked */
-		DDLPhase	phase = contype == CONSTRAINT_FOREIGN ? PHASE_ADD_FOREIGN_KEY : PHASE_ADD_CONSTRAINT;
+	List	   *steps = NIL;
+	ListCell   *lc;
 
-		add_step(cx, change, phase, "ADD CONSTRAINT %s %s NOT VALID", quote_identifier(name), def);
-		add_step(cx, change, PHASE_VALIDATE, "VALIDATE CONSTRAINT %s", quote_identifier(name));
-	}
-	else if (explicit_name)
-		add_step(cx, change, PHASE_ADD_CONSTRAINT, "ADD CONSTRAINT %s %s", quote_identifier(name), def);
-	else
-		add_step(cx, change, PHASE_ADD_CONSTRAINT, "ADD %s", def);
+	foreach(lc, run->changes)
+		steps = list_concat(steps, ((Change *) lfirst(lc))->steps);
+	return steps;
 }
 
 /*
- * Pair declared and live constraints; report the rest.  decl_* describe
- * the declared side; live[] holds the table's constraints of the same
- * family (foreign keys, or all others).
+ * What a run's changes concern: the table models with a change (and the
+ * models of their indexes), and the other models with a change; in the
+ * run's order.
  */
-static void
-compare_constraint_family(DriftContext *cx, int ndecl, char **decl_names,
-						  bool *decl_explicit, char *decl_types, char **decl_defs,
-						  int nlive, ConstraintShape **live)
+void
+drifted_selection(DriftRun *run, Selection *drifted)
 {
-	bool	   *decl_matched = palloc0(sizeof(bool) * (ndecl + 1));
-	bool	   *live_matched = palloc0(sizeof(bool) * (nlive + 1));
-	int			i,
-				j;
+	bool	   *table_changed = palloc0(sizeof(bool) * (run->sel.nmodels + 1));
+	ListCell   *lc;
+	int			i;
 
-	/* same definition: equal, whatever the names */
-	for (i = 0; i < ndecl; i++)
+	drifted->models = palloc(sizeof(Model *) * (run->sel.nmodels + 1));
+	drifted->objects = palloc(sizeof(ObjectModel *) * (run->sel.nobjects + 1));
+	drifted->nmodels = drifted->nobjects = 0;
+	foreach(lc, run->changes)
 	{
-		for (j = 0; j < nlive; j++)
+		Change	   *change = lfirst(lc);
+		ListCell   *sc;
+
+		foreach(sc, change->steps)
 		{
-			if (live_matched[j] || live[j]->contype != decl_types[i])
-				continue;
-			if (strcmp(decl_defs[i], live[j]->def) == 0 ||
-				(live[j]->def_without_ref_columns != NULL &&
-				 strcmp(decl_defs[i], live[j]->def_without_ref_columns) == 0))
+			int			m = ((DDLStep *) lfirst(sc))->model;
+
+			if (m >= 0)
+				table_changed[m] = true;
+		}
+		/* a change no statement makes (a partition key) is its table's too */
+		if (change->steps == NIL && change->of_object == NULL)
+		{
+			for (i = 0; i < run->sel.nmodels; i++)
 			{
-				decl_matched[i] = live_matched[j] = true;
-				break;
+				if (strcmp(change->table, quoted_name(run->sel.models[i]->schema,
+													  run->sel.models[i]->table)) == 0)
+					table_changed[i] = true;
 			}
 		}
 	}
-
-	/* the primary key, or the same name, with another definition: differs */
-	for (i = 0; i < ndecl; i++)
+	for (i = 0; i < run->sel.nmodels; i++)
 	{
-		if (decl_matched[i])
-			continue;
-		for (j = 0; j < nlive; j++)
+		if (table_changed[i])
+			drifted->models[drifted->nmodels++] = run->sel.models[i];
+	}
+	for (i = 0; i < run->sel.nobjects; i++)
+	{
+		ObjectModel *obj = run->sel.objects[i];
+		bool		keep = false;
+
+		if (obj->kind == OBJECT_KIND_INDEX)
+			keep = model_index(drifted->models, drifted->nmodels, obj->table_schema,
+							   obj->table_name) >= 0;
+		else
 		{
-			Change	   *change;
-
-			if (live_matched[j] || live[j]->contype != decl_types[i])
-				continue;
-			if (decl_types[i] != CONSTRAINT_PRIMARY && strcmp(decl_names[i], live[j]->name) != 0)
-				continue;
-			decl_matched[i] = live_matched[j] = true;
-			change = add_change(cx, "constraint_differs", live[j]->name, decl_defs[i],
-								live[j]->def, false);
-			add_drop_constraint_step(cx, change, live[j]);
-			add_constraint_steps(cx, change, decl_names[i], decl_explicit[i],
-								 decl_types[i], decl_defs[i]);
-			break;
+			foreach(lc, run->changes)
+			{
+				if (((Change *) lfirst(lc))->of_object == obj)
+					keep = true;
+			}
 		}
+		if (keep)
+			drifted->objects[drifted->nobjects++] = obj;
 	}
-
-	for (i = 0; i < ndecl; i++)
-	{
-		Change	   *change;
-
-		if (decl_matched[i])
-			continue;
-		change = add_change(cx, "constraint_missing", decl_names[i], decl_defs[i], NULL, true);
-		add_constraint_steps(cx, change, decl_names[i], decl_explicit[i],
-							 decl_types[i], decl_defs[i]);
-	}
-	for (j = 0; j < nlive; j++)
-	{
-		Change	   *change;
-
-		if (live_matched[j])
-			continue;
-		change = add_change(cx, "constraint_extra", live[j]->name, NULL, live[j]->def, false);
-		add_drop_constraint_step(cx, change, live[j]);
-	}
-}
-
-static void
-compare_constraints(DriftContext *cx, const Model *model, const TableShape *declared,
-					const TableShape *actual)
-{
-	int			n = Max(Max(declared->nconstraints, model->nfkeys), 1);
-	char	  **names = palloc(sizeof(char *) * n);
-	bool	   *explicit_names = palloc(sizeof(bool) * n);
-	char	   *types = palloc(n);
-	char	  **defs = palloc(sizeof(char *) * n);
-	ConstraintShape **live = palloc(sizeof(ConstraintShape *) * (actual->nconstraints + 1));
-	int			nlive;
-	int			i;
-
-	/* primary keys, unique, exclusion and check constraints */
-	for (i = 0; i < declared->nconstraints; i++)
-	{
-		names[i] = declared->constraints[i].name;
-		explicit_names[i] = declared->constraints[i].explicit_name;
-		types[i] = declared->constraints[i].contype;
-		defs[i] = declared->constraints[i].def;
-	}
-	nlive = 0;
-	for (i = 0; i < actual->nconstraints; i++)
-	{
-		if (actual->constraints[i].contype != CONSTRAINT_FOREIGN)
-			live[nlive++] = &actual->constraints[i];
-	}
-	compare_constraint_family(cx, declared->nconstraints, names, explicit_names,
-							  types, defs, nlive, live);
-
-	/* foreign keys; an unnamed one gets the name PostgreSQL would give it */
-	for (i = 0; i < model->nfkeys; i++)
-	{
-		ForeignKeyDef *fk = &model->fkeys[i];
-
-		explicit_names[i] = fk->name[0] != '\0';
-		names[i] = explicit_names[i] ? fk->name
-			: makeObjectName(RelationGetRelationName(cx->rel),
-							 fk_name_addition(fk->signature), "fkey");
-		types[i] = CONSTRAINT_FOREIGN;
-		defs[i] = fk->signature;
-	}
-	nlive = 0;
-	for (i = 0; i < actual->nconstraints; i++)
-	{
-		if (actual->constraints[i].contype == CONSTRAINT_FOREIGN)
-			live[nlive++] = &actual->constraints[i];
-	}
-	compare_constraint_family(cx, model->nfkeys, names, explicit_names, types, defs,
-							  nlive, live);
 }
 
 /*
- * The changes that would bring rel, the live table of models[m], in line
- * with its model (read with its shape).  Call under
- * catalog_search_path_push().
+ * The number of differences between a selection (a table model read with
+ * its shape, and the models of its indexes) and the catalogs; for
+ * provision_table().
  */
-List *
-table_drift(Model **models, int m, Relation rel)
+int
+selection_drift_count(const Selection *sel)
 {
-	DriftContext cx;
-	TableShape *actual = inspect_table(rel);
-	const TableShape *declared = model_shape(models[m]);
-	int			i;
+	DriftRun	run;
 
-	/* the registry keeps type OIDs with no dependency: a type may be gone */
-	for (i = 0; i < declared->ncolumns; i++)
-	{
-		if (!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(declared->columns[i].type)))
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("the type of column \"%s\" in the model of table \"%s\" no longer exists",
-							declared->columns[i].name,
-							display_name(models[m]->schema, models[m]->table)),
-					 errdetail("It was dropped after the model was declared."),
-					 errhint("Declare the model again with provision_define(), or forget it with provision_forget().")));
-	}
-
-	cx.rel = rel;
-	cx.table = quoted_name(models[m]->schema, models[m]->table);
-	cx.model = m;
-	cx.changes = NIL;
-	compare_columns(&cx, declared, actual);
-	compare_constraints(&cx, models[m], declared, actual);
-	return cx.changes;
+	drift_run(&run, sel);
+	return list_length(run.changes);
 }

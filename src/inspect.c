@@ -11,7 +11,9 @@
  * code: types as (type OID, typmod), defaults and check expressions as the
  * server's deparser prints them, constraints as pg_get_constraintdef()
  * prints them, foreign keys as a signature built from pg_constraint's own
- * fields.  Equal tables give equal shapes whatever text declared them,
+ * fields.  Types are kept as format_type prints them with their typmod
+ * (integer, character varying(50), app.mood), which names each type once
+ * and survives a dump and restore, unlike an OID.  Equal tables give equal shapes whatever text declared them,
  * which is what makes comparison semantic rather than textual.
  *
  * Callers run this under catalog_search_path_push(), so that every name
@@ -19,13 +21,15 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "provision.h"
+#include "inspect.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/dependency.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_description.h"
 #include "catalog/pg_sequence.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
@@ -43,29 +47,60 @@
  * A serial column is an integer NOT NULL column whose default is nextval()
  * of a sequence owned by that very column.
  */
-static const char *
-serial_type(Relation rel, Form_pg_attribute att, Node *defexpr)
+/*
+ * A constant, or a function call whose arguments are constants, maybe
+ * under implicit casts: such a default deparses to text that parses back
+ * to the same expression.
+ */
+static bool
+is_simple_expression(Node *expr)
+{
+	ListCell   *lc;
+
+	expr = strip_implicit_coercions(expr);
+	if (IsA(expr, Const))
+		return true;
+	if (!IsA(expr, FuncExpr) || ((FuncExpr *) expr)->funcformat != COERCE_EXPLICIT_CALL)
+		return false;
+	foreach(lc, ((FuncExpr *) expr)->args)
+	{
+		if (!IsA(strip_implicit_coercions(lfirst(lc)), Const))
+			return false;
+	}
+	return true;
+}
+
+/* the sequence of a nextval('seq') default, or InvalidOid */
+static Oid
+nextval_sequence(Node *defexpr)
 {
 	FuncExpr   *func;
 	Const	   *arg;
-	Oid			seqrelid;
-	Oid			owner_rel;
-	int32		owner_col;
 
-	if (defexpr == NULL || !att->attnotnull)
-		return NULL;
+	if (defexpr == NULL)
+		return InvalidOid;
 	/* serial and smallserial cast nextval()'s bigint to their type */
 	defexpr = strip_implicit_coercions(defexpr);
 	if (!IsA(defexpr, FuncExpr))
-		return NULL;
+		return InvalidOid;
 	func = (FuncExpr *) defexpr;
-	if (func->funcid != F_NEXTVAL || list_length(func->args) != 1 ||
+	if (func->funcid != provision_f_nextval || list_length(func->args) != 1 ||
 		!IsA(linitial(func->args), Const))
-		return NULL;
+		return InvalidOid;
 	arg = linitial_node(Const, func->args);
 	if (arg->consttype != REGCLASSOID || arg->constisnull)
+		return InvalidOid;
+	return DatumGetObjectId(arg->constvalue);
+}
+
+static const char *
+serial_type(Relation rel, Form_pg_attribute att, Oid seqrelid)
+{
+	Oid			owner_rel;
+	int32		owner_col;
+
+	if (!OidIsValid(seqrelid) || !att->attnotnull)
 		return NULL;
-	seqrelid = DatumGetObjectId(arg->constvalue);
 	if (!sequenceIsOwned(seqrelid, DEPENDENCY_AUTO, &owner_rel, &owner_col) ||
 		owner_rel != RelationGetRelid(rel) || owner_col != att->attnum)
 		return NULL;
@@ -147,8 +182,9 @@ inspect_columns(Relation rel, TableShape *shape)
 			continue;
 		col = &shape->columns[shape->ncolumns++];
 		col->name = pstrdup(NameStr(att->attname));
-		col->type = att->atttypid;
+		col->typid = att->atttypid;
 		col->typmod = att->atttypmod;
+		col->type = format_type_with_typemod(att->atttypid, att->atttypmod);
 		col->collation = (OidIsValid(att->attcollation) &&
 						  att->attcollation != get_typcollation(att->atttypid))
 			? generate_collation_name(att->attcollation) : pstrdup("");
@@ -157,6 +193,7 @@ inspect_columns(Relation rel, TableShape *shape)
 		col->generated = att->attgenerated;
 		col->identity_options = att->attidentity ? identity_options(rel, att) : pstrdup("");
 		col->default_expr = pstrdup("");
+		col->alt_default = pstrdup("");
 
 		if (att->atthasdef && desc->constr != NULL)
 		{
@@ -168,9 +205,13 @@ inspect_columns(Relation rel, TableShape *shape)
 					continue;
 				defexpr = stringToNode(desc->constr->defval[d].adbin);
 				col->default_expr = deparse_expression(defexpr, dpcontext, false, false);
+				col->default_simple = is_simple_expression(defexpr);
 			}
 		}
-		serial = serial_type(rel, att, defexpr);
+		col->default_seq = att->attgenerated ? InvalidOid : nextval_sequence(defexpr);
+		col->attnum = att->attnum;
+		col->comment = "";
+		serial = serial_type(rel, att, col->default_seq);
 		col->serial = pstrdup(serial ? serial : "");
 	}
 }
@@ -191,7 +232,9 @@ constraint_rank(char contype)
 		case CONSTRAINT_FOREIGN:
 			return 4;
 		default:
-			return -1;			/* not part of a table body */
+			return -1;			/* not part of a table body: NOT NULL rows
+								 * of 18 (contype n, kept as columns'
+								 * attnotnull), constraint triggers */
 	}
 }
 
@@ -315,8 +358,10 @@ inspect_foreign_key(Relation conrel, HeapTuple tuple, ConstraintShape *con)
 						   heap_getattr(tuple, Anum_pg_constraint_conkey, desc, &isnull));
 	ref_columns = attnum_names(form->confrelid,
 							   heap_getattr(tuple, Anum_pg_constraint_confkey, desc, &isnull));
+	if (provision_has_confdelsetcols)
 	{
-		Datum		setcols = provision_confdelsetcols(tuple, desc, &isnull);
+		Datum		setcols = heap_getattr(tuple, provision_anum_confdelsetcols,
+										   desc, &isnull);
 
 		if (!isnull)
 			del_set_columns = attnum_names(form->conrelid, setcols);
@@ -359,7 +404,7 @@ inspect_constraints(Relation rel, TableShape *shape)
 
 	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(RelationGetRelid(rel)));
-	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
+	scan = systable_beginscan(conrel, provision_constraint_relid_index, true,
 							  NULL, 1, &key);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
@@ -368,16 +413,22 @@ inspect_constraints(Relation rel, TableShape *shape)
 
 		if (constraint_rank(form->contype) < 0)
 			continue;
+		/* what a parent or partitioned table declares is the parent's */
+		if (!form->conislocal || OidIsValid(form->conparentid))
+			continue;
 		if (shape->nconstraints == allocated)
 		{
 			allocated *= 2;
 			shape->constraints = repalloc(shape->constraints,
 										  sizeof(ConstraintShape) * allocated);
 		}
+		if (OidIsValid(form->conindid) && form->contype != CONSTRAINT_FOREIGN)
+			shape->constraint_indexes = lappend_oid(shape->constraint_indexes, form->conindid);
 		con = &shape->constraints[shape->nconstraints++];
 		memset(con, 0, sizeof(ConstraintShape));
 		con->name = pstrdup(NameStr(form->conname));
 		con->contype = form->contype;
+		con->alt_def = "";
 		if (form->contype == CONSTRAINT_FOREIGN)
 			inspect_foreign_key(conrel, tuple, con);
 		else
@@ -392,8 +443,91 @@ inspect_constraints(Relation rel, TableShape *shape)
 }
 
 /*
- * The shape of rel: its columns in order, and its primary key, unique,
- * exclusion, check and foreign key constraints, in that order.
+ * The comments of an object: one scan of pg_description for all its
+ * sub-objects, calling found(arg, subid, text) for each.
+ */
+void
+inspect_comments(Oid objoid, Oid classoid, void (*found) (void *arg, int32 subid, char *comment),
+				 void *arg)
+{
+	Relation	description = table_open(DescriptionRelationId, AccessShareLock);
+	ScanKeyData keys[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	ScanKeyInit(&keys[0], Anum_pg_description_objoid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(objoid));
+	ScanKeyInit(&keys[1], Anum_pg_description_classoid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(classoid));
+	scan = systable_beginscan(description, DescriptionObjIndexId, true, NULL, 2, keys);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_description form = (Form_pg_description) GETSTRUCT(tuple);
+		bool		isnull;
+		Datum		value = heap_getattr(tuple, Anum_pg_description_description,
+										 RelationGetDescr(description), &isnull);
+
+		if (!isnull)
+			found(arg, form->objsubid, TextDatumGetCString(value));
+	}
+	systable_endscan(scan);
+	table_close(description, AccessShareLock);
+}
+
+static void
+table_comment_found(void *arg, int32 subid, char *comment)
+{
+	TableShape *shape = arg;
+	int			i;
+
+	if (subid == 0)
+	{
+		shape->comment = comment;
+		return;
+	}
+	for (i = 0; i < shape->ncolumns; i++)
+	{
+		if (shape->columns[i].attnum == subid)
+			shape->columns[i].comment = comment;
+	}
+}
+
+/* a partitioned table's key, a partition's parent and bound */
+static void
+inspect_partitioning(Relation rel, TableShape *shape)
+{
+	Oid			relid = RelationGetRelid(rel);
+
+	shape->partition_by = "";
+	shape->partition_bound = "";
+	shape->parent_schema = shape->parent_table = NULL;
+	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+		shape->partition_by = TextDatumGetCString(DirectFunctionCall1(pg_get_partkeydef,
+																	  ObjectIdGetDatum(relid)));
+	if (rel->rd_rel->relispartition)
+	{
+		HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+		Oid			parent = provision_partition_parent(relid);
+		bool		isnull;
+		Datum		bound;
+
+		if (!HeapTupleIsValid(tuple))
+			elog(ERROR, "cache lookup failed for relation %u", relid);
+		bound = SysCacheGetAttr(RELOID, tuple, Anum_pg_class_relpartbound, &isnull);
+		if (!isnull)
+			shape->partition_bound =
+				TextDatumGetCString(DirectFunctionCall2(pg_get_expr, bound,
+														ObjectIdGetDatum(relid)));
+		ReleaseSysCache(tuple);
+		shape->parent_schema = get_namespace_name(get_rel_namespace(parent));
+		shape->parent_table = get_rel_name(parent);
+	}
+}
+
+/*
+ * The shape of rel: its columns in order, its primary key, unique,
+ * exclusion, check and foreign key constraints, in that order (not those
+ * it inherits), its comments and its partitioning.
  */
 TableShape *
 inspect_table(Relation rel)
@@ -402,6 +536,9 @@ inspect_table(Relation rel)
 
 	inspect_columns(rel, shape);
 	inspect_constraints(rel, shape);
+	shape->comment = "";
+	inspect_comments(RelationGetRelid(rel), RelationRelationId, table_comment_found, shape);
+	inspect_partitioning(rel, shape);
 	return shape;
 }
 
@@ -411,11 +548,9 @@ inspect_table(Relation rel)
 char *
 render_column_type(const ColumnShape *col)
 {
-	char	   *type = format_type_with_typemod(col->type, col->typmod);
-
 	if (col->collation[0] != '\0')
-		return psprintf("%s COLLATE %s", type, col->collation);
-	return type;
+		return psprintf("%s COLLATE %s", col->type, col->collation);
+	return col->type;
 }
 
 /*
@@ -449,5 +584,30 @@ render_column(const ColumnShape *col)
 	/* identity columns are NOT NULL by definition */
 	if (col->notnull && !col->identity)
 		appendStringInfoString(&buf, " NOT NULL");
+	return buf.data;
+}
+
+/*
+ * The constraints of shape as a definition writes them (a name only where
+ * the user chose it), comma-separated; "" for none.  What a partition
+ * declares besides its parent's columns.
+ */
+char *
+render_constraints(const TableShape *shape)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < shape->nconstraints; i++)
+	{
+		const ConstraintShape *con = &shape->constraints[i];
+
+		if (buf.len > 0)
+			appendStringInfoString(&buf, ", ");
+		if (con->explicit_name)
+			appendStringInfo(&buf, "CONSTRAINT %s ", quote_identifier(con->name));
+		appendStringInfoString(&buf, con->def);
+	}
 	return buf.data;
 }

@@ -30,7 +30,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "provision.h"
+#include "lock.h"
 
 #include "access/genam.h"
 #include "access/table.h"
@@ -46,6 +46,8 @@
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/snapmgr.h"
+
+#include "model.h"
 
 #define PROVISION_LOCK_SCHEMA	0x5001
 #define PROVISION_LOCK_TABLE	0x5002

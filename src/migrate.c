@@ -21,7 +21,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "provision.h"
+#include "postgres.h"
 
 #include "access/table.h"
 #include "funcapi.h"
@@ -32,33 +32,48 @@
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
+#include "capture.h"
+#include "catalog.h"
+#include "ddl.h"
+#include "definition.h"
+#include "drift.h"
+#include "engine.h"
+#include "lock.h"
+#include "name.h"
+#include "registry.h"
+
 PG_FUNCTION_INFO_V1(provision_diff);
 PG_FUNCTION_INFO_V1(provision_plan);
 PG_FUNCTION_INFO_V1(provision_migrate);
 PG_FUNCTION_INFO_V1(provision_capture);
 
-typedef struct DriftRun
-{
-	Model	  **models;
-	int			nmodels;
-	List	   *creation;		/* DDLStep: creating the missing tables */
-	List	   *changes;		/* Change, in model order */
-} DriftRun;
-
 /*
- * The models a drift function works on: one, or all when the argument is
- * NULL.  A named table without a model is an error.
+ * The models a drift function works on: every model when the argument is
+ * NULL; else the table of that name with the models of its indexes, or
+ * the models of other kinds of that name.  A name without a model is an
+ * error.
  */
-static Model **
-selected_models(FunctionCallInfo fcinfo, int argno, int *nmodels)
+static void
+selected_models(FunctionCallInfo fcinfo, int argno, Selection *sel)
 {
 	char	   *schema;
 	char	   *table;
-	Model	  **models;
+	Model	   *model;
+	ObjectModel **objects;
+	int			nobjects;
 	char	   *name;
+	int			i;
 
+	objects = registry_fetch_objects(&nobjects, false);
+	sel->objects = palloc(sizeof(ObjectModel *) * (nobjects + 1));
+	sel->nobjects = 0;
 	if (PG_ARGISNULL(argno))
-		return registry_fetch_all(nmodels, MODEL_SHAPE);
+	{
+		sel->models = registry_fetch_all(&sel->nmodels, MODEL_SHAPE);
+		sel->objects = objects;
+		sel->nobjects = nobjects;
+		return;
+	}
 
 	name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
 	if (name[0] == '\0')
@@ -67,168 +82,28 @@ selected_models(FunctionCallInfo fcinfo, int argno, int *nmodels)
 				 errmsg("table name must not be empty"),
 				 errhint("Pass NULL to work on every declared model.")));
 	parse_table_name(name, &schema, &table);
-	models = palloc(sizeof(Model *));
-	models[0] = registry_fetch(schema, table, MODEL_SHAPE);
-	if (models[0] == NULL)
+	model = registry_fetch(schema, table, MODEL_SHAPE);
+	sel->models = palloc(sizeof(Model *));
+	sel->nmodels = 0;
+	if (model != NULL)
+		sel->models[sel->nmodels++] = model;
+	for (i = 0; i < nobjects; i++)
+	{
+		ObjectModel *obj = objects[i];
+
+		if (model != NULL
+			? (obj->kind == OBJECT_KIND_INDEX && strcmp(obj->table_schema, schema) == 0 &&
+			   strcmp(obj->table_name, table) == 0)
+			: (obj->kind != OBJECT_KIND_SCHEMA && strcmp(obj->schema, schema) == 0 &&
+			   strcmp(obj->name, table) == 0))
+			sel->objects[sel->nobjects++] = obj;
+	}
+	if (sel->nmodels == 0 && sel->nobjects == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("no model is declared for table \"%s\"",
 						display_name(schema, table)),
 				 errhint("Declare it with provision_define(), or adopt the existing table with provision_capture().")));
-	*nmodels = 1;
-	return models;
-}
-
-/*
- * One pass of drift_run(); false when a table was dropped or renamed by a
- * session that committed since find_existing() looked (waiting for the
- * table's lock showed it), and the pass must start over.
- */
-static bool
-drift_pass(DriftRun *run, Model **models, int nmodels)
-{
-	bool	   *exists = palloc(sizeof(bool) * (nmodels + 1));
-	int		   *order = model_dependency_order(models, nmodels);
-	int			save_nestlevel;
-	MemoryContext tablecxt = AllocSetContextCreate(CurrentMemoryContext,
-												   "provision drift",
-												   ALLOCSET_DEFAULT_SIZES);
-	int			i;
-
-	run->models = models;
-	run->nmodels = nmodels;
-	run->changes = NIL;
-	(void) find_existing(models, nmodels, exists);
-	run->creation = creation_plan(models, nmodels, order, exists);
-
-	save_nestlevel = catalog_search_path_push();
-	for (i = 0; i < nmodels; i++)
-	{
-		Model	   *model = models[i];
-		Oid			nspid;
-		Oid			relid;
-		Relation	rel;
-		MemoryContext old;
-		List	   *changes;
-
-		if (!exists[i])
-		{
-			Change	   *change = palloc0(sizeof(Change));
-			ListCell   *lc;
-
-			change->table = quoted_name(model->schema, model->table);
-			change->kind = "table_missing";
-			change->object = change->table;
-			change->declared = model->definition;
-			change->safe = true;
-			foreach(lc, run->creation)
-			{
-				DDLStep    *step = lfirst(lc);
-
-				if (step->model == i ||
-					(step->schema != NULL && strcmp(step->schema, model->schema) == 0 &&
-					 (i == 0 || strcmp(models[i - 1]->schema, model->schema) != 0 ||
-					  exists[i - 1])))
-					change->steps = lappend(change->steps, step);
-			}
-			run->changes = lappend(run->changes, change);
-			continue;
-		}
-
-		/*
-		 * Inspect in a context of its own, reset unless the table drifted:
-		 * memory stays flat over thousands of tables.  The shared lock is
-		 * released at once, so that 10000 tables fit in the lock table.
-		 */
-		old = MemoryContextSwitchTo(tablecxt);
-		nspid = lookup_schema(model->schema);
-		relid = lookup_table(nspid, model->schema, model->table);
-		rel = OidIsValid(relid) ? try_table_open(relid, AccessShareLock) : NULL;
-		/* the lock made the relcache entry current: is it still that name? */
-		if (rel == NULL || RelationGetNamespace(rel) != nspid ||
-			strcmp(RelationGetRelationName(rel), model->table) != 0)
-		{
-			if (rel != NULL)
-				table_close(rel, AccessShareLock);
-			MemoryContextSwitchTo(old);
-			catalog_search_path_pop(save_nestlevel);
-			MemoryContextDelete(tablecxt);
-			return false;
-		}
-		changes = table_drift(models, i, rel);
-		table_close(rel, AccessShareLock);
-		MemoryContextSwitchTo(old);
-		if (changes == NIL)
-			MemoryContextReset(tablecxt);
-		else
-		{
-			run->changes = list_concat(run->changes, changes);
-			tablecxt = AllocSetContextCreate(CurrentMemoryContext, "provision drift",
-											 ALLOCSET_DEFAULT_SIZES);
-		}
-	}
-	catalog_search_path_pop(save_nestlevel);
-	return true;
-}
-
-static void
-drift_run(DriftRun *run, Model **models, int nmodels)
-{
-	while (!drift_pass(run, models, nmodels))
-		;						/* look at every table again */
-}
-
-static int
-step_cmp(const ListCell *a, const ListCell *b)
-{
-	const DDLStep *sa = lfirst(a);
-	const DDLStep *sb = lfirst(b);
-
-	if (sa->phase != sb->phase)
-		return (int) sa->phase - (int) sb->phase;
-	return sa->seq - sb->seq;
-}
-
-/* every statement of the run, in the order migration runs them */
-static List *
-plan_steps(DriftRun *run)
-{
-	List	   *steps = list_copy(run->creation);
-	List	   *others = NIL;
-	ListCell   *lc;
-	int			seq = 0;
-
-	foreach(lc, run->changes)
-	{
-		Change	   *change = lfirst(lc);
-		ListCell   *sc;
-
-		foreach(sc, change->steps)
-		{
-			DDLStep    *step = lfirst(sc);
-
-			if (step->phase == PHASE_CREATE)
-				continue;
-			step->seq = seq++;
-			others = lappend(others, step);
-		}
-	}
-	list_sort(others, step_cmp);
-	return list_concat(steps, others);
-}
-
-static char *
-joined_steps(List *steps)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	if (steps == NIL)
-		return NULL;
-	initStringInfo(&buf);
-	foreach(lc, steps)
-		appendStringInfo(&buf, "%s%s", buf.len ? "; " : "", ((DDLStep *) lfirst(lc))->sql);
-	return buf.data;
 }
 
 static Datum
@@ -252,14 +127,13 @@ provision_diff(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	DriftRun	run;
-	Model	  **models;
-	int			nmodels;
+	Selection	sel;
 	ListCell   *lc;
 
 	registry_use_schema_of(fcinfo->flinfo->fn_oid);
 	provision_init_materialized_srf(fcinfo);
-	models = selected_models(fcinfo, 0, &nmodels);
-	drift_run(&run, models, nmodels);
+	selected_models(fcinfo, 0, &sel);
+	drift_run(&run, &sel);
 
 	foreach(lc, run.changes)
 	{
@@ -289,14 +163,13 @@ provision_plan(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	DriftRun	run;
-	Model	  **models;
-	int			nmodels;
+	Selection	sel;
 	ListCell   *lc;
 
 	registry_use_schema_of(fcinfo->flinfo->fn_oid);
 	provision_init_materialized_srf(fcinfo);
-	models = selected_models(fcinfo, 0, &nmodels);
-	drift_run(&run, models, nmodels);
+	selected_models(fcinfo, 0, &sel);
+	drift_run(&run, &sel);
 
 	foreach(lc, plan_steps(&run))
 	{
@@ -306,46 +179,6 @@ provision_plan(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
 	}
 	return (Datum) 0;
-}
-
-/* every step of every change of the run (unordered) */
-static List *
-change_steps(DriftRun *run)
-{
-	List	   *steps = NIL;
-	ListCell   *lc;
-
-	foreach(lc, run->changes)
-		steps = list_concat(steps, ((Change *) lfirst(lc))->steps);
-	return steps;
-}
-
-/* the models among models[] that have a change, in the same order */
-static Model **
-drifted_models(DriftRun *run, int *count)
-{
-	Model	  **result = palloc(sizeof(Model *) * (run->nmodels + 1));
-	ListCell   *lc;
-	int			n = 0;
-
-	foreach(lc, run->changes)
-	{
-		Change	   *change = lfirst(lc);
-		Model	   *model = NULL;
-		ListCell   *sc;
-
-		foreach(sc, change->steps)
-		{
-			int			m = ((DDLStep *) lfirst(sc))->model;
-
-			if (m >= 0)
-				model = run->models[m];
-		}
-		if (model != NULL && (n == 0 || result[n - 1] != model))
-			result[n++] = model;
-	}
-	*count = n;
-	return result;
 }
 
 /*
@@ -364,16 +197,15 @@ provision_migrate(PG_FUNCTION_ARGS)
 	bool		allow_destructive;
 	DriftRun	first;
 	DriftRun	run;
-	Model	  **models;
-	Model	  **drifted;
-	int			nmodels;
-	int			ndrifted;
+	Selection	sel;
+	Selection	drifted;
 	List	   *steps;
 	List	   *locked;
 	List	   *executed = NIL;
 	StringInfoData unsafe;
 	int			nunsafe = 0;
 	ListCell   *lc;
+	int			i;
 
 	check_writable("provision_migrate()");
 	registry_use_schema_of(fcinfo->flinfo->fn_oid);
@@ -383,27 +215,27 @@ provision_migrate(PG_FUNCTION_ARGS)
 				 errmsg("allow_destructive must not be null")));
 	allow_destructive = PG_GETARG_BOOL(1);
 	provision_init_materialized_srf(fcinfo);
-	models = selected_models(fcinfo, 0, &nmodels);
+	selected_models(fcinfo, 0, &sel);
 
 	/*
 	 * Look, lock what will change (with the tables its foreign keys
-	 * reference), then look again under the locks.  A foreign key to drop
-	 * that appeared meanwhile references a table whose name is not locked:
-	 * give up the table names, take them all again in order with that one,
-	 * and look again.
+	 * reference, and the objects its steps name), then look again under the
+	 * locks.  A foreign key to drop that appeared meanwhile references a
+	 * table whose name is not locked: give up the names, take them all
+	 * again in order with that one, and look again.
 	 */
-	drift_run(&first, models, nmodels);
-	drifted = drifted_models(&first, &ndrifted);
+	drift_run(&first, &sel);
+	drifted_selection(&first, &drifted);
 	steps = change_steps(&first);
-	lock_model_names(drifted, ndrifted, NULL, steps);
-	locked = model_table_names(drifted, ndrifted, NULL, steps);
+	lock_model_names(drifted.models, drifted.nmodels, NULL, steps, NULL, 0, NULL);
+	locked = model_table_names(drifted.models, drifted.nmodels, NULL, steps, NULL, 0, NULL);
 	for (;;)
 	{
 		List	   *needed;
 
-		drift_run(&run, drifted, ndrifted);
+		drift_run(&run, &drifted);
 		steps = list_concat(steps, change_steps(&run));
-		needed = model_table_names(drifted, ndrifted, NULL, steps);
+		needed = model_table_names(drifted.models, drifted.nmodels, NULL, steps, NULL, 0, NULL);
 		if (list_length(needed) == list_length(locked))
 			break;				/* steps only grow: the same names */
 		unlock_table_names(locked);
@@ -411,7 +243,33 @@ provision_migrate(PG_FUNCTION_ARGS)
 		locked = needed;
 	}
 
+	/* a model read from the registry may name no table of its own */
+	for (i = 0; i < drifted.nmodels; i++)
+		check_model_names(drifted.models[i]);
+
+	/* what PostgreSQL cannot do in place is never half done */
 	initStringInfo(&unsafe);
+	foreach(lc, run.changes)
+	{
+		Change	   *change = lfirst(lc);
+
+		if (change->steps != NIL)
+			continue;
+		nunsafe++;
+		appendStringInfo(&unsafe, "%s%s: %s \"%s\"", unsafe.len ? "\n" : "",
+						 change->table, change->kind, change->object);
+	}
+	if (nunsafe > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg_plural("migration refused: %d change cannot be made in place",
+							   "migration refused: %d changes cannot be made in place",
+							   nunsafe, nunsafe),
+				 errdetail("%s", unsafe.data),
+				 errhint("Nothing was changed. PostgreSQL cannot remove or reorder enum labels, change a partition key, or change a domain's base type or collation in place: recreate the object, or declare the model as it is.")));
+	nunsafe = 0;
+
+	resetStringInfo(&unsafe);
 	foreach(lc, run.changes)
 	{
 		Change	   *change = lfirst(lc);
@@ -422,6 +280,8 @@ provision_migrate(PG_FUNCTION_ARGS)
 		appendStringInfo(&unsafe, "%s%s: %s \"%s\": %s", unsafe.len ? "\n" : "",
 						 change->table, change->kind, change->object,
 						 joined_steps(change->steps));
+		if (change->cascades != NULL)
+			appendStringInfo(&unsafe, " (also alters %s)", change->cascades);
 	}
 	if (nunsafe > 0 && !allow_destructive)
 		ereport(ERROR,
@@ -432,12 +292,10 @@ provision_migrate(PG_FUNCTION_ARGS)
 				 errdetail("%s", unsafe.data),
 				 errhint("Nothing was changed. Review the changes with provision_diff(), then call provision_migrate(allow_destructive => true) to apply them too.")));
 
-	foreach(lc, plan_steps(&run))
-	{
-		DDLStep    *step = lfirst(lc);
-
-		run_ddl(step->table, step->sql, &executed);
-	}
+	steps = plan_steps(&run);
+	check_steps_runnable(steps);
+	foreach(lc, steps)
+		run_step(lfirst(lc), &executed);
 
 	foreach(lc, executed)
 	{
@@ -456,19 +314,6 @@ provision_migrate(PG_FUNCTION_ARGS)
 }
 
 /*
- * The number of differences between the existing table of model (read
- * with its shape) and the model; for provision_table().
- */
-int
-model_drift_count(Model *model)
-{
-	DriftRun	run;
-
-	drift_run(&run, &model, 1);
-	return list_length(run.changes);
-}
-
-/*
  * provision_capture(table_name text) RETURNS text
  *
  * Declares a model from an existing table and returns the normalized
@@ -480,13 +325,7 @@ provision_capture(PG_FUNCTION_ARGS)
 	char	   *schema;
 	char	   *table;
 	char	   *name;
-	Oid			relid;
-	Relation	rel;
-	TableShape *shape;
-	StringInfoData def;
 	Model	   *model;
-	int			save_nestlevel;
-	int			i;
 
 	check_writable("provision_capture()");
 	registry_use_schema_of(fcinfo->flinfo->fn_oid);
@@ -500,32 +339,10 @@ provision_capture(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("table name must not be empty")));
 	parse_table_name(name, &schema, &table);
-	registry_check_right(ACL_INSERT);
-	registry_check_right(ACL_UPDATE);
+	registry_check_declare_right(false);
+	reject_extension_relation(schema, table, true);
 
-	/* try_table_open(): the table may be dropped while we wait for its lock */
-	relid = lookup_table(lookup_schema(schema), schema, table);
-	rel = OidIsValid(relid) ? try_table_open(relid, AccessShareLock) : NULL;
-	if (rel == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"%s\" does not exist", display_name(schema, table))));
-
-	/* the table as its catalogs describe it, every constraint named */
-	save_nestlevel = catalog_search_path_push();
-	shape = inspect_table(rel);
-	table_close(rel, AccessShareLock);
-	initStringInfo(&def);
-	for (i = 0; i < shape->ncolumns; i++)
-		appendStringInfo(&def, "%s%s", def.len ? ", " : "",
-						 render_column(&shape->columns[i]));
-	for (i = 0; i < shape->nconstraints; i++)
-		appendStringInfo(&def, "%sCONSTRAINT %s %s", def.len ? ", " : "",
-						 quote_identifier(shape->constraints[i].name),
-						 shape->constraints[i].def);
-	catalog_search_path_pop(save_nestlevel);
-
-	model = model_from_definition(schema, table, def.data);
-	registry_store(model);
+	(void) capture_table(schema, table);
+	model = registry_fetch(schema, table, MODEL_DEFINITION);
 	PG_RETURN_TEXT_P(cstring_to_text(model->definition));
 }

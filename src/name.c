@@ -12,11 +12,48 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "provision.h"
+#include "name.h"
 
+#include "catalog/namespace.h"
 #include "lib/stringinfo.h"
+#include "nodes/makefuncs.h"
 #include "parser/scansup.h"
+#include "utils/lsyscache.h"
 #include "utils/builtins.h"
+
+/*
+ * The schema CREATE TABLE would use for an unqualified name: the first
+ * existing schema of search_path (3F000 if there is none).
+ */
+char *
+creation_schema_name(void)
+{
+	RangeVar   *rv = makeRangeVar(NULL, "", -1);
+	Oid			nspid = RangeVarGetCreationNamespace(rv);
+
+	if (isTempNamespace(nspid))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot declare or provision temporary tables"),
+				 errdetail("The first schema of search_path is the temporary schema."),
+				 errhint("Qualify the table name with its schema.")));
+	return get_namespace_name(nspid);
+}
+
+/*
+ * Models are permanent tables; pg_temp would make them session-local.
+ */
+void
+reject_temporary_schema(const char *schema)
+{
+	if (strcmp(schema, "pg_temp") == 0 ||
+		strncmp(schema, "pg_temp_", 8) == 0 ||
+		strncmp(schema, "pg_toast_temp_", 14) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot declare or provision temporary tables"),
+				 errdetail("Schema \"%s\" is a temporary schema.", schema)));
+}
 
 static void
 invalid_name_syntax(const char *input)
@@ -110,6 +147,23 @@ parse_identifier_parts(const char *input, int max_parts)
 }
 
 /*
+ * Models are permanent user tables: neither temporary (0A000) nor in the
+ * schemas of the system (42939), where CREATE SCHEMA refuses new names and
+ * migrations would change the catalogs.
+ */
+void
+reject_unmodelable_schema(const char *schema)
+{
+	reject_temporary_schema(schema);
+	if (strncmp(schema, "pg_", 3) == 0 || strcmp(schema, "information_schema") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_RESERVED_NAME),
+				 errmsg("schema \"%s\" is a system schema", schema),
+				 errdetail("Models are tables of user schemas; the schemas of the system and names beginning with \"pg_\" are reserved."),
+				 errhint("Declare the model in another schema.")));
+}
+
+/*
  * A schema name: exactly one identifier.
  */
 char *
@@ -117,7 +171,7 @@ parse_schema_name(const char *input)
 {
 	List	   *parts = parse_identifier_parts(input, 1);
 
-	reject_temporary_schema(linitial(parts));
+	reject_unmodelable_schema(linitial(parts));
 	return linitial(parts);
 }
 
@@ -141,7 +195,7 @@ parse_table_name(const char *input, char **schema, char **table)
 		*schema = creation_schema_name();
 		*table = linitial(parts);
 	}
-	reject_temporary_schema(*schema);
+	reject_unmodelable_schema(*schema);
 }
 
 /*

@@ -2,17 +2,18 @@
  *
  * order.c
  *	  Foreign-key dependency order of models, the order create_all() uses:
- *	  referenced tables before the tables that reference them.
+ *	  referenced tables before the tables that reference them, and a
+ *	  partitioned table before its partitions.
  *
- * A depth-first walk in name order emits each model after the models its
- * foreign keys reference.  A reference back to a model still being walked
+ * A depth-first walk in name order emits each model after its parent (a
+ * partition's) and the models its foreign keys reference.  A reference back to a model still being walked
  * closes a cycle; the walk ignores it, and provisioning adds that foreign
  * key with ALTER TABLE once both tables exist.  The walk keeps its own
  * stack, so a long chain of references cannot overflow the C stack.
  *
  *-------------------------------------------------------------------------
  */
-#include "provision.h"
+#include "order.h"
 
 static int
 model_key_cmp(const void *key, const void *elem)
@@ -72,11 +73,20 @@ model_dependency_order(Model **models, int nmodels)
 			int			m = stack_model[depth - 1];
 			Model	   *model = models[m];
 
-			if (stack_next_fk[depth - 1] < model->nfkeys)
+			if (stack_next_fk[depth - 1] < model->nfkeys + 1)
 			{
-				ForeignKeyDef *fk = &model->fkeys[stack_next_fk[depth - 1]++];
-				int			target = model_index(models, nmodels,
-												 fk->ref_schema, fk->ref_table);
+				/* edge 0: a partition's parent; then its foreign keys */
+				int			edge = stack_next_fk[depth - 1]++;
+				int			target;
+
+				if (edge == 0)
+					target = model->parent_table == NULL ? -1
+						: model_index(models, nmodels, model->parent_schema,
+									  model->parent_table);
+				else
+					target = model_index(models, nmodels,
+										 model->fkeys[edge - 1].ref_schema,
+										 model->fkeys[edge - 1].ref_table);
 
 				if (target >= 0 && state[target] == UNSEEN)
 				{

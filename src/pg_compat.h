@@ -1,18 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * pg_compat.h
- *	  The one place where provision bridges PostgreSQL 13 to 18 API
- *	  differences, so that version tests do not leak into the logic: no .c
- *	  file tests PG_VERSION_NUM.
- *
- *	  Two kinds of shim live here.  A function or symbol that older servers
- *	  lack is supplied under its upstream name (try_table_open, F_NEXTVAL),
- *	  so call sites read as current PostgreSQL.  Where the signature or the
- *	  struct differs, a provision_ macro hides the difference.
- *
- *	  Tested on 13, 15, 17 and 18 (make matrix); 14 and 16 are in no Debian
- *	  release the matrix can reach, so the 14 and 16 branches below are
- *	  written from the upstream sources but never compiled here.
+ *	  The one place where provision bridges PostgreSQL 13 to 17 API
+ *	  differences, so that version tests do not leak into the logic.
  *
  *-------------------------------------------------------------------------
  */
@@ -21,15 +11,26 @@
 
 #include "postgres.h"
 
-#include "access/htup_details.h"
+#include "catalog/objectaddress.h"
+#include "catalog/partition.h"
 #include "catalog/pg_database.h"
 #include "catalog/pg_namespace.h"
-#include "nodes/parsenodes.h"
+#include "access/table.h"
+#include "parser/parse_type.h"
 #include "parser/parser.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/relcache.h"
+#include "utils/regproc.h"
+#include "utils/varlena.h"
+#if PG_VERSION_NUM >= 160000
+#include "nodes/miscnodes.h"
+#endif
+#if PG_VERSION_NUM < 140000
+#include "access/relation.h"
+#endif
 
 /* object_aclcheck() replaced the per-catalog functions in 16 */
 #if PG_VERSION_NUM >= 160000
@@ -42,6 +43,16 @@
 	pg_database_aclcheck((dbid), (roleid), (mode))
 #define provision_namespace_aclcheck(nspid, roleid, mode) \
 	pg_namespace_aclcheck((nspid), (roleid), (mode))
+#endif
+
+/*
+ * Whether member may SET ROLE to role: from 16 on a grant can allow
+ * membership without SET; before, membership was enough.
+ */
+#if PG_VERSION_NUM >= 160000
+#define provision_can_set_role(member, role) member_can_set_role((member), (role))
+#else
+#define provision_can_set_role(member, role) is_member_of_role((member), (role))
 #endif
 
 /* raw_parser() grew a mode argument in 14 */
@@ -62,6 +73,25 @@
 				   None_Receiver, NULL)
 #endif
 
+/* pg_md5_hash() reports why it failed from 14 on */
+#if PG_VERSION_NUM >= 140000
+#define provision_md5_hash(buf, len, hex, errstr) pg_md5_hash((buf), (len), (hex), (errstr))
+#else
+#define provision_md5_hash(buf, len, hex, errstr) \
+	((void) (errstr), pg_md5_hash((buf), (len), (hex)))
+#endif
+
+/* DefineIndex() grew total_parts in 16 */
+#if PG_VERSION_NUM >= 160000
+#define provision_define_index(relid, stmt, is_alter_table, skip_build) \
+	DefineIndex((relid), (stmt), InvalidOid, InvalidOid, InvalidOid, -1, \
+				(is_alter_table), true, true, (skip_build), false)
+#else
+#define provision_define_index(relid, stmt, is_alter_table, skip_build) \
+	DefineIndex((relid), (stmt), InvalidOid, InvalidOid, InvalidOid, \
+				(is_alter_table), true, true, (skip_build), false)
+#endif
+
 /* getIdentitySequence() takes a Relation from 17 on */
 #if PG_VERSION_NUM >= 170000
 #define provision_identity_sequence(rel, attnum) \
@@ -69,6 +99,177 @@
 #else
 #define provision_identity_sequence(rel, attnum) \
 	getIdentitySequence(RelationGetRelid(rel), (attnum), false)
+#endif
+
+/* RelationGetPrimaryKeyIndex() takes deferrable_ok from 18 on */
+#if PG_VERSION_NUM >= 180000
+#define provision_primary_key_index(rel) RelationGetPrimaryKeyIndex((rel), false)
+#else
+#define provision_primary_key_index(rel) RelationGetPrimaryKeyIndex(rel)
+#endif
+
+/* ColumnDef.compression arrived in 14 */
+#if PG_VERSION_NUM >= 140000
+#define provision_column_compression(col) ((col)->compression)
+#else
+#define provision_column_compression(col) ((char *) NULL)
+#endif
+
+/* AlterTableStmt.relkind was renamed objtype in 14 */
+#if PG_VERSION_NUM >= 140000
+#define provision_alter_table_objtype(stmt) ((stmt)->objtype)
+#else
+#define provision_alter_table_objtype(stmt) ((stmt)->relkind)
+#endif
+
+/* nextval()'s fmgr OID macro lost its _OID suffix in 14 */
+#if PG_VERSION_NUM >= 140000
+#define provision_f_nextval F_NEXTVAL
+#else
+#define provision_f_nextval F_NEXTVAL_OID
+#endif
+
+/* The pg_constraint index on conrelid moved to pg_constraint.h in 14 */
+#if PG_VERSION_NUM >= 140000
+#define provision_constraint_relid_index ConstraintRelidTypidNameIndexId
+#else
+#include "catalog/indexing.h"
+#define provision_constraint_relid_index ConstraintRelidTypidNameIndexId
+#endif
+
+/* try_table_open() arrived in 14; try_relation_open() serves before */
+#if PG_VERSION_NUM >= 140000
+#define provision_try_table_open(relid, lockmode) try_table_open((relid), (lockmode))
+#else
+#define provision_try_table_open(relid, lockmode) try_relation_open((relid), (lockmode))
+#endif
+
+/*
+ * A type name to its OID and typmod; InvalidOid when there is no such
+ * type.  From 16 on parseTypeString() reports through an error context
+ * instead of missing_ok.
+ */
+static inline void
+provision_parse_type_string(const char *str, Oid *typid, int32 *typmod)
+{
+#if PG_VERSION_NUM >= 160000
+	ErrorSaveContext escontext = {.type = T_ErrorSaveContext};
+
+	if (!parseTypeString(str, typid, typmod, (Node *) &escontext))
+		*typid = InvalidOid;
+#else
+	parseTypeString(str, typid, typmod, true);
+#endif
+}
+
+/* getObjectDescription() grew missing_ok in 14 */
+#if PG_VERSION_NUM >= 140000
+#define provision_object_description(address) getObjectDescription((address), false)
+#else
+#define provision_object_description(address) getObjectDescription(address)
+#endif
+
+/* ON DELETE SET NULL/DEFAULT (columns) arrived in 15 */
+#if PG_VERSION_NUM >= 150000
+#define provision_fk_del_set_cols(con) ((con)->fk_del_set_cols)
+#define provision_has_confdelsetcols 1
+#define provision_anum_confdelsetcols Anum_pg_constraint_confdelsetcols
+#else
+#define provision_fk_del_set_cols(con) ((List *) NIL)
+#define provision_has_confdelsetcols 0
+#define provision_anum_confdelsetcols 0
+#endif
+
+/* MarkGUCPrefixReserved() replaced EmitWarningsOnPlaceholders() in 15 */
+#if PG_VERSION_NUM >= 150000
+#define provision_mark_guc_prefix_reserved(prefix) MarkGUCPrefixReserved(prefix)
+#else
+#define provision_mark_guc_prefix_reserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/* get_partition_parent() grew even_if_detached in 14 */
+#if PG_VERSION_NUM >= 140000
+#define provision_partition_parent(relid) get_partition_parent((relid), false)
+#else
+#define provision_partition_parent(relid) get_partition_parent(relid)
+#endif
+
+/* A_Const holds a union from 15 on, a Value before; isnull arrived with it */
+#if PG_VERSION_NUM >= 150000
+#define provision_a_const_str(c) \
+	((!(c)->isnull && IsA(&(c)->val, String)) ? strVal(&(c)->val) : (char *) NULL)
+#define provision_a_const_set_str(c, s) ((c)->val.sval.sval = (s))
+#else
+#define provision_a_const_str(c) \
+	((c)->val.type == T_String ? (c)->val.val.str : (char *) NULL)
+#define provision_a_const_set_str(c, s) ((c)->val.val.str = (s))
+#endif
+
+/* stringToQualifiedNameList() grew an error context in 16 */
+#if PG_VERSION_NUM >= 160000
+#define provision_string_to_qualified_name_list(s) stringToQualifiedNameList((s), NULL)
+#else
+#define provision_string_to_qualified_name_list(s) stringToQualifiedNameList(s)
+#endif
+
+/*
+ * 18 replaced the trailing pg_attribute_noreturn() by a leading pg_noreturn;
+ * the trailing form, where the compiler has it, serves every version.
+ */
+#ifndef pg_attribute_noreturn
+#if defined(__GNUC__) || defined(__SUNPRO_C)
+#define pg_attribute_noreturn() __attribute__((noreturn))
+#else
+#define pg_attribute_noreturn()
+#endif
+#endif
+
+/*
+ * The pg_attrdef OID of the generation expression behind pg_depend row dep
+ * when the row says that a generated column reads a column, else
+ * InvalidOid.  From 15 on the expression depends on the column it reads
+ * (normal); before, 13 at least records the generated column itself as
+ * depending on it (auto), so both forms are taken there.
+ */
+#include "access/genam.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_depend.h"
+#include "utils/fmgroids.h"
+static inline Oid
+provision_generation_expression(Form_pg_depend dep)
+{
+	if (dep->classid == AttrDefaultRelationId && dep->deptype == DEPENDENCY_NORMAL)
+		return dep->objid;
+#if PG_VERSION_NUM < 150000
+	if (dep->classid == RelationRelationId && dep->objsubid != 0 &&
+		dep->deptype == DEPENDENCY_AUTO)
+	{
+		Relation	rel = table_open(AttrDefaultRelationId, AccessShareLock);
+		ScanKeyData key[2];
+		SysScanDesc scan;
+		HeapTuple	tuple;
+		Oid			result = InvalidOid;
+
+		ScanKeyInit(&key[0], Anum_pg_attrdef_adrelid, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(dep->objid));
+		ScanKeyInit(&key[1], Anum_pg_attrdef_adnum, BTEqualStrategyNumber, F_INT2EQ,
+					Int16GetDatum((int16) dep->objsubid));
+		scan = systable_beginscan(rel, AttrDefaultIndexId, true, NULL, 2, key);
+		if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+			result = ((Form_pg_attrdef) GETSTRUCT(tuple))->oid;
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+		return result;
+	}
+#endif
+	return InvalidOid;
+}
+
+/* HASH_STRINGS arrived in 14; before, string keys were the default */
+#if PG_VERSION_NUM < 140000
+#define HASH_STRINGS 0
 #endif
 
 /* Column storage is a name from 16 on, a char before */
@@ -90,81 +291,6 @@
 #else
 extern void provision_init_materialized_srf(FunctionCallInfo fcinfo);
 #define PROVISION_NEEDS_SRF_SHIM
-#endif
-
-/*
- * 13 lacks try_table_open() (14); it is try_relation_open() refusing what
- * table_open() refuses.
- */
-#if PG_VERSION_NUM < 140000
-#include "access/relation.h"
-#include "catalog/pg_class.h"
-#include "utils/rel.h"
-
-static inline Relation
-try_table_open(Oid relationId, LOCKMODE lockmode)
-{
-	Relation	r = try_relation_open(relationId, lockmode);
-
-	if (r == NULL)
-		return NULL;
-	if (r->rd_rel->relkind == RELKIND_INDEX ||
-		r->rd_rel->relkind == RELKIND_PARTITIONED_INDEX)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is an index", RelationGetRelationName(r))));
-	if (r->rd_rel->relkind == RELKIND_COMPOSITE_TYPE)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is a composite type", RelationGetRelationName(r))));
-	return r;
-}
-#endif
-
-/* fmgroids.h names nextval(regclass) F_NEXTVAL from 14 on, F_NEXTVAL_OID before */
-#if PG_VERSION_NUM < 140000
-#include "utils/fmgroids.h"
-#define F_NEXTVAL F_NEXTVAL_OID
-#endif
-
-/* the pg_constraint index macros moved from catalog/indexing.h in 14 */
-#if PG_VERSION_NUM < 140000
-#include "catalog/indexing.h"
-#endif
-
-/* per-column COMPRESSION arrived in 14 */
-#if PG_VERSION_NUM >= 140000
-#define provision_column_has_compression(col) ((col)->compression != NULL)
-#else
-#define provision_column_has_compression(col) ((void) (col), false)
-#endif
-
-/*
- * ON DELETE SET NULL/SET DEFAULT (columns) arrived in 15: the parse node's
- * list and pg_constraint.confdelsetcols.  Before, there are none.
- */
-#if PG_VERSION_NUM >= 150000
-#define provision_fk_del_set_cols(con) ((con)->fk_del_set_cols)
-#define provision_confdelsetcols(tuple, desc, isnull) \
-	heap_getattr((tuple), Anum_pg_constraint_confdelsetcols, (desc), (isnull))
-#else
-#define provision_fk_del_set_cols(con) ((void) (con), NIL)
-#define provision_confdelsetcols(tuple, desc, isnull) \
-	((void) (tuple), (void) (desc), *(isnull) = true, (Datum) 0)
-#endif
-
-/* MarkGUCPrefixReserved() replaced EmitWarningsOnPlaceholders() in 15 */
-#if PG_VERSION_NUM >= 150000
-#define provision_reserve_guc_prefix(prefix) MarkGUCPrefixReserved(prefix)
-#else
-#define provision_reserve_guc_prefix(prefix) EmitWarningsOnPlaceholders(prefix)
-#endif
-
-/* RelationGetPrimaryKeyIndex() grew deferrable_ok in 18 */
-#if PG_VERSION_NUM >= 180000
-#define provision_primary_key_index(rel) RelationGetPrimaryKeyIndex((rel), false)
-#else
-#define provision_primary_key_index(rel) RelationGetPrimaryKeyIndex(rel)
 #endif
 
 #endif							/* PROVISION_PG_COMPAT_H */

@@ -1,22 +1,19 @@
 /*-------------------------------------------------------------------------
  *
  * provision.c
- *	  SQL-callable functions of the provision extension, and the
- *	  provisioning run they share.
+ *	  SQL-callable functions that declare and provision models:
+ *	  provision_schema(), provision_define(), provision_table(),
+ *	  provision_all() and provision_forget(), and the module's settings.
  *
- * A run takes models, finds with catalog-cache lookups which schemas and
- * tables are missing, and if none are, returns having run no query and
- * taken no lock: the no-op path of every deploy.  Otherwise it locks the
- * missing names (lock.c), checks again, and creates what is still missing
- * in foreign-key dependency order (order.c), adding the foreign keys that
- * close a cycle once all tables exist.
+ * The work is done elsewhere: definitions in definition.c, the registry in
+ * registry.c, the provisioning run in engine.c, drift in drift.c.
  *
  * Every function is SECURITY INVOKER and runs in the caller's transaction:
  * a rollback takes back every object and registry row it made.
  *
  *-------------------------------------------------------------------------
  */
-#include "provision.h"
+#include "postgres.h"
 
 #include "access/htup_details.h"
 #include "funcapi.h"
@@ -25,6 +22,16 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/tuplestore.h"
+
+#include "catalog.h"
+#include "ddl.h"
+#include "definition.h"
+#include "drift.h"
+#include "engine.h"
+#include "name.h"
+#include "objects.h"
+#include "order.h"
+#include "registry.h"
 
 PG_MODULE_MAGIC;
 
@@ -46,7 +53,7 @@ _PG_init(void)
 							5000, 0, INT_MAX,
 							PGC_USERSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
-	provision_reserve_guc_prefix("provision");
+	provision_mark_guc_prefix_reserved("provision");
 }
 
 /*
@@ -67,312 +74,6 @@ required_text_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be empty", what)));
 	return value;
-}
-
-/*
- * Create schema unless it exists; true if this call created it.
- */
-static bool
-provision_one_schema(const char *schema, const char *owner)
-{
-	if (OidIsValid(lookup_schema(schema)))
-		return false;
-	lock_schema_name(schema);
-	do
-	{
-		if (OidIsValid(lookup_schema(schema)))
-			return false;
-	} while (wait_for_uncommitted_schema(schema));
-	run_ddl(quote_identifier(schema), ddl_create_schema_sql(schema, owner), NULL);
-	return true;
-}
-
-static void
-report_schema(const char *schema, bool created)
-{
-	if (created)
-		ereport(NOTICE,
-				(errmsg("schema \"%s\" created", schema)));
-	else
-		ereport(NOTICE,
-				(errmsg("schema \"%s\" already exists, skipping", schema)));
-}
-
-/*
- * Which models' tables exist now; returns how many do not.
- */
-int
-find_existing(Model **models, int nmodels, bool *exists)
-{
-	Oid			nspid = InvalidOid;
-	const char *nspname = NULL;
-	int			nmissing = 0;
-	int			i;
-
-	for (i = 0; i < nmodels; i++)
-	{
-		Model	   *model = models[i];
-
-		if (nspname == NULL || strcmp(nspname, model->schema) != 0)
-		{
-			nspname = model->schema;
-			nspid = lookup_schema(nspname);
-		}
-		exists[i] = OidIsValid(lookup_table(nspid, model->schema, model->table));
-		if (!exists[i])
-			nmissing++;
-	}
-	return nmissing;
-}
-
-/*
- * Wait for any other transaction still creating, without provision, a
- * missing schema or table of models; true if one was waited for (look
- * again).
- */
-static bool
-wait_for_uncommitted_creators(Model **models, int nmodels, const bool *exists)
-{
-	int			i;
-
-	for (i = 0; i < nmodels; i++)
-	{
-		Oid			nspid;
-
-		if (exists[i])
-			continue;
-		nspid = lookup_schema(models[i]->schema);
-		if (!OidIsValid(nspid))
-		{
-			if (wait_for_uncommitted_schema(models[i]->schema))
-				return true;
-		}
-		else if (wait_for_uncommitted_relation(nspid, models[i]->table))
-			return true;
-	}
-	return false;
-}
-
-static int
-table_name_cmp(const void *a, const void *b)
-{
-	const TableName *na = a;
-	const TableName *nb = b;
-	int			c = strcmp(na->schema, nb->schema);
-
-	return c != 0 ? c : strcmp(na->table, nb->table);
-}
-
-/*
- * The names of the tables that provisioning or migrating models may create
- * or change, sorted in byte order, each once: the models' own (with
- * exists[], only the missing ones), the tables their foreign keys
- * reference, and those of the foreign keys that steps (DDLStep, or NIL)
- * drop.  Adding or dropping a foreign key locks the referenced table too;
- * two runs that each held one such table lock and waited for the other's
- * would deadlock, so their names are locked with the rest.
- */
-List *
-model_table_names(Model **models, int nmodels, const bool *exists, List *steps)
-{
-	TableName  *names;
-	int			nnames = 0;
-	int			allocated = list_length(steps) + 1;
-	List	   *result = NIL;
-	ListCell   *lc;
-	int			i,
-				k;
-
-	for (i = 0; i < nmodels; i++)
-		allocated += 1 + models[i]->nfkeys;
-	names = palloc(sizeof(TableName) * allocated);
-	for (i = 0; i < nmodels; i++)
-	{
-		if (exists != NULL && exists[i])
-			continue;
-		names[nnames].schema = models[i]->schema;
-		names[nnames++].table = models[i]->table;
-		for (k = 0; k < models[i]->nfkeys; k++)
-		{
-			names[nnames].schema = models[i]->fkeys[k].ref_schema;
-			names[nnames++].table = models[i]->fkeys[k].ref_table;
-		}
-	}
-	foreach(lc, steps)
-	{
-		DDLStep    *step = lfirst(lc);
-
-		if (step->ref_schema == NULL)
-			continue;
-		names[nnames].schema = step->ref_schema;
-		names[nnames++].table = step->ref_table;
-	}
-
-	qsort(names, nnames, sizeof(TableName), table_name_cmp);
-	for (i = 0; i < nnames; i++)
-	{
-		if (i == 0 || table_name_cmp(&names[i - 1], &names[i]) != 0)
-			result = lappend(result, &names[i]);
-	}
-	return result;
-}
-
-/*
- * Lock the names provisioning or migrating models may create or change:
- * every missing schema, then the tables of model_table_names(), each group
- * in name order (models[] is sorted by schema, then table): one fixed order,
- * so runs wait for each other instead of deadlocking.
- */
-void
-lock_model_names(Model **models, int nmodels, const bool *exists, List *steps)
-{
-	int			i;
-
-	for (i = 0; i < nmodels; i++)
-	{
-		if ((i == 0 || strcmp(models[i - 1]->schema, models[i]->schema) != 0) &&
-			!OidIsValid(lookup_schema(models[i]->schema)))
-			lock_schema_name(models[i]->schema);
-	}
-	lock_table_names(model_table_names(models, nmodels, exists, steps));
-}
-
-/*
- * The statements that create what is missing: schemas, then tables in
- * dependency order, then the foreign keys that close cycles.  A foreign key
- * goes into CREATE TABLE unless its target is a model of this run that
- * does not exist before it in that order.  Returns a list of DDLStep.
- */
-List *
-creation_plan(Model **models, int nmodels, const int *order, const bool *exists)
-{
-	List	   *steps = NIL;
-	List	   *deferred = NIL;
-	bool	   *available = palloc(sizeof(bool) * (nmodels + 1));
-	const char *last_schema = NULL;
-	ListCell   *lc;
-	int			i;
-
-	/* models[] is sorted by schema: each schema is looked at once */
-	for (i = 0; i < nmodels; i++)
-	{
-		available[i] = exists[i];
-		if (exists[i] || (last_schema != NULL && strcmp(last_schema, models[i]->schema) == 0))
-			continue;
-		last_schema = models[i]->schema;
-		if (!OidIsValid(lookup_schema(last_schema)))
-		{
-			DDLStep    *step = make_step(quote_identifier(last_schema), -1, PHASE_CREATE,
-										 ddl_create_schema_sql(last_schema, NULL));
-
-			step->schema = last_schema;
-			steps = lappend(steps, step);
-		}
-	}
-
-	for (i = 0; i < nmodels; i++)
-	{
-		int			m = order[i];
-		Model	   *model = models[m];
-		bool	   *inline_fkeys;
-		int			f;
-
-		if (exists[m])
-			continue;
-		inline_fkeys = palloc(sizeof(bool) * (model->nfkeys + 1));
-		for (f = 0; f < model->nfkeys; f++)
-		{
-			ForeignKeyDef *fk = &model->fkeys[f];
-			int			target = model_index(models, nmodels, fk->ref_schema, fk->ref_table);
-
-			inline_fkeys[f] = target < 0 || target == m || available[target];
-			if (!inline_fkeys[f])
-				deferred = lappend(deferred, list_make2_int(m, f));
-		}
-		steps = lappend(steps, make_step(quoted_name(model->schema, model->table), m,
-										 PHASE_CREATE,
-										 ddl_create_table_sql(model, inline_fkeys)));
-		available[m] = true;
-	}
-
-	foreach(lc, deferred)
-	{
-		List	   *pair = lfirst(lc);
-		Model	   *model = models[linitial_int(pair)];
-
-		steps = lappend(steps, make_step(quoted_name(model->schema, model->table),
-										 linitial_int(pair), PHASE_CREATE,
-										 ddl_add_foreign_key_sql(model, lsecond_int(pair))));
-	}
-	return steps;
-}
-
-/*
- * Provision models (sorted by schema, then table, in byte order).  Sets
- * created[i] for the models this call created, and returns the dependency
- * order in which results are reported.  With notices, reports each schema
- * and table; otherwise the caller reports a summary.  *nschemas counts the
- * schemas created.  With executed, appends each statement run to it.
- *
- * The no-op path (everything exists) makes catalog-cache lookups only: no
- * query, no lock.
- */
-int *
-provision_run(Model **models, int nmodels, bool notices, bool *created,
-			  int *nschemas, List **executed)
-{
-	int		   *order = model_dependency_order(models, nmodels);
-	bool	   *exists = palloc(sizeof(bool) * (nmodels + 1));
-	List	   *steps;
-	ListCell   *lc;
-	int			i;
-
-	*nschemas = 0;
-	for (i = 0; i < nmodels; i++)
-		created[i] = false;
-
-	if (find_existing(models, nmodels, exists) > 0)
-	{
-		/*
-		 * Lock what may be created, then look again: others may have made
-		 * it, or be making it without provision (wait for them).
-		 */
-		lock_model_names(models, nmodels, exists, NIL);
-		do
-		{
-			(void) find_existing(models, nmodels, exists);
-		} while (wait_for_uncommitted_creators(models, nmodels, exists));
-	}
-
-	steps = creation_plan(models, nmodels, order, exists);
-	foreach(lc, steps)
-	{
-		DDLStep    *step = lfirst(lc);
-
-		run_ddl(step->table, step->sql, executed);
-		if (step->schema != NULL)
-		{
-			(*nschemas)++;
-			if (notices)
-				report_schema(step->schema, true);
-		}
-	}
-
-	for (i = 0; i < nmodels; i++)
-	{
-		created[i] = !exists[i];
-		if (!notices)
-			continue;
-		if (created[i])
-			ereport(NOTICE,
-					(errmsg("table \"%s\" created",
-							display_name(models[i]->schema, models[i]->table))));
-		else
-			ereport(NOTICE,
-					(errmsg("relation \"%s\" already exists, skipping",
-							display_name(models[i]->schema, models[i]->table))));
-	}
-	return order;
 }
 
 /*
@@ -412,9 +113,9 @@ define_model(const char *schema, const char *table, const char *definition)
 {
 	Model	   *model;
 
-	registry_check_right(ACL_INSERT);
-	registry_check_right(ACL_UPDATE);
-	model = model_from_definition(schema, table, definition);
+	registry_check_declare_right(false);
+	reject_extension_relation(schema, table, true);
+	model = model_from_definition(schema, table, definition, NULL);
 	registry_store(model);
 	return model;
 }
@@ -439,6 +140,26 @@ provision_define(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* the index models of schema.table */
+static ObjectModel **
+table_indexes(const char *schema, const char *table, int *n)
+{
+	int			nobjects;
+	ObjectModel **objects = registry_fetch_objects(&nobjects, false);
+	ObjectModel **result = palloc(sizeof(ObjectModel *) * (nobjects + 1));
+	int			i;
+
+	*n = 0;
+	for (i = 0; i < nobjects; i++)
+	{
+		if (objects[i]->kind == OBJECT_KIND_INDEX &&
+			strcmp(objects[i]->table_schema, schema) == 0 &&
+			strcmp(objects[i]->table_name, table) == 0)
+			result[(*n)++] = objects[i];
+	}
+	return result;
+}
+
 /*
  * provision_table(table_name text, definition text DEFAULT NULL) RETURNS text
  *
@@ -453,7 +174,9 @@ provision_table(PG_FUNCTION_ARGS)
 	char	   *schema;
 	char	   *table;
 	Model	   *model;
+	Selection	sel;
 	bool		created;
+	bool	   *obj_created;
 	int			nschemas;
 	int			ndrift;
 
@@ -475,12 +198,16 @@ provision_table(PG_FUNCTION_ARGS)
 					 errhint("Declare it with provision_define(), or pass its definition to provision_table().")));
 	}
 
-	(void) provision_run(&model, 1, true, &created, &nschemas, NULL);
+	sel.models = &model;
+	sel.nmodels = 1;
+	sel.objects = table_indexes(schema, table, &sel.nobjects);
+	obj_created = palloc(sizeof(bool) * (sel.nobjects + 1));
+	(void) provision_run(&sel, true, &created, obj_created, &nschemas, NULL);
 	if (created)
 		PG_RETURN_TEXT_P(cstring_to_text("created"));
 
 	/* it existed: does it still match its model? */
-	ndrift = model_drift_count(model);
+	ndrift = selection_drift_count(&sel);
 	if (ndrift > 0)
 	{
 		ereport(WARNING,
@@ -492,6 +219,32 @@ provision_table(PG_FUNCTION_ARGS)
 		PG_RETURN_TEXT_P(cstring_to_text("drifted"));
 	}
 	PG_RETURN_TEXT_P(cstring_to_text("exists"));
+}
+
+/* "2 schemas, 1 enum, 3 indexes": what a run created besides tables */
+static char *
+created_objects_text(ObjectModel **objects, int nobjects, const bool *created, int nschemas)
+{
+	static const char *const singular[] = {"schema", "enum type", "domain", "sequence", "index"};
+	static const char *const plural[] = {"schemas", "enum types", "domains", "sequences", "indexes"};
+	int			counts[OBJECT_KIND_COUNT] = {0};
+	StringInfoData buf;
+	int			i;
+
+	for (i = 0; i < nobjects; i++)
+	{
+		if (created[i] && objects[i]->kind != OBJECT_KIND_SCHEMA)
+			counts[objects[i]->kind]++;
+	}
+	counts[OBJECT_KIND_SCHEMA] = nschemas;
+	initStringInfo(&buf);
+	for (i = 0; i < OBJECT_KIND_COUNT; i++)
+	{
+		if (counts[i] > 0)
+			appendStringInfo(&buf, "%s%d %s", buf.len ? ", " : "", counts[i],
+							 counts[i] == 1 ? singular[i] : plural[i]);
+	}
+	return buf.len ? buf.data : NULL;
 }
 
 /*
@@ -506,8 +259,12 @@ provision_all(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Model	  **models;
 	int			nmodels;
+	ObjectModel **objects;
+	int			nobjects;
+	Selection	sel;
 	bool	   *exists;
 	bool	   *created;
+	bool	   *obj_created;
 	int		   *order;
 	int			ncreated = 0;
 	int			nschemas;
@@ -522,19 +279,27 @@ provision_all(PG_FUNCTION_ARGS)
 	 * only when something is missing.
 	 */
 	models = registry_fetch_all(&nmodels, MODEL_NAMES);
+	objects = registry_fetch_objects(&nobjects, true);
 	exists = palloc(sizeof(bool) * (nmodels + 1));
-	if (find_existing(models, nmodels, exists) == 0)
+	obj_created = palloc0(sizeof(bool) * (nobjects + 1));
+	if (find_existing(models, nmodels, exists) == 0 &&
+		find_existing_objects(objects, nobjects, obj_created) == 0)
 	{
-		/* every table exists: nothing to create */
+		/* everything exists: nothing to create */
 		created = palloc0(sizeof(bool) * (nmodels + 1));
+		obj_created = palloc0(sizeof(bool) * (nobjects + 1));
 		order = model_dependency_order(models, nmodels);
 		nschemas = 0;
 	}
 	else
 	{
-		models = registry_fetch_all(&nmodels, MODEL_DEFINITION);
+		sel.models = models = registry_fetch_all(&nmodels, MODEL_DEFINITION);
+		sel.nmodels = nmodels;
+		sel.objects = objects = registry_fetch_objects(&nobjects, false);
+		sel.nobjects = nobjects;
 		created = palloc(sizeof(bool) * (nmodels + 1));
-		order = provision_run(models, nmodels, false, created, &nschemas, NULL);
+		obj_created = palloc(sizeof(bool) * (nobjects + 1));
+		order = provision_run(&sel, false, created, obj_created, &nschemas, NULL);
 	}
 
 	for (i = 0; i < nmodels; i++)
@@ -550,20 +315,26 @@ provision_all(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 
-	if (nmodels == 0)
+	if (nmodels == 0 && nobjects == 0)
 		ereport(NOTICE,
 				(errmsg("no models are declared"),
-				 errhint("Declare tables with provision_define() or provision_table().")));
-	else if (nschemas > 0)
-		ereport(NOTICE,
-				(errmsg("provisioned %d declared tables: %d created, %d already existed",
-						nmodels, ncreated, nmodels - ncreated),
-				 errdetail_plural("%d schema was created.", "%d schemas were created.",
-								  nschemas, nschemas)));
+				 errhint("Declare tables with provision_define() or provision_table(), or a whole schema with provision_load().")));
 	else
-		ereport(NOTICE,
-				(errmsg("provisioned %d declared tables: %d created, %d already existed",
-						nmodels, ncreated, nmodels - ncreated)));
+	{
+		char	   *others = created_objects_text(objects, nobjects, obj_created, nschemas);
+
+		if (others != NULL)
+			ereport(NOTICE,
+					(errmsg_plural("provisioned %d declared table: %d created, %d already existed",
+								   "provisioned %d declared tables: %d created, %d already existed",
+								   nmodels, nmodels, ncreated, nmodels - ncreated),
+					 errdetail("Also created: %s.", others)));
+		else
+			ereport(NOTICE,
+					(errmsg_plural("provisioned %d declared table: %d created, %d already existed",
+								   "provisioned %d declared tables: %d created, %d already existed",
+								   nmodels, nmodels, ncreated, nmodels - ncreated)));
+	}
 	return (Datum) 0;
 }
 
@@ -582,7 +353,7 @@ provision_forget(PG_FUNCTION_ARGS)
 	check_writable("provision_forget()");
 	registry_use_schema_of(fcinfo->flinfo->fn_oid);
 	parse_table_name(required_text_arg(fcinfo, 0, "table name"), &schema, &table);
-	registry_check_right(ACL_DELETE);
+	registry_check_declare_right(true);
 	PG_RETURN_BOOL(registry_delete(schema, table));
 }
 

@@ -41,10 +41,14 @@ fi
 sudo=()
 [ "$(id -u)" = 0 ] || sudo=(sudo)
 
+# installed, or provided by an installed package (postgresql-contrib is a
+# virtual package in newer releases)
+provided=" $(dpkg-query -W -f='${db:Status-Status} ${Provides}\n' 2>/dev/null |
+	sed -n 's/^installed //p' | sed 's/ *([^)]*)//g' | tr ',\n' '  ') "
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
+		[[ $provided == *" $p "* ]] || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "install-deps: installing ${missing[*]}"

@@ -75,8 +75,12 @@ if [ "${1:-}" = --inside ]; then
 		fi
 	}
 
-	# what an interrupted run may have left installed
+	# what an interrupted run may have left: the package, clusters
 	dpkg --purge "postgresql-$v-provision" >/dev/null 2>&1 || true
+	pg_lsclusters -h 2>/dev/null | while read -r cv cn _; do
+		pg_dropcluster --stop "$cv" "$cn" >/dev/null 2>&1
+	done
+	rm -rf /etc/postgresql/*/regress /var/lib/postgresql/*/regress
 
 	echo "==== make test PG_MAJOR=$v (from the tree)"
 	rm -rf /build/tree && cp -a /build/src /build/tree
@@ -148,7 +152,7 @@ host_deps() {
 # ---------------------------------------------------------------- the recipe
 # packages_of VERSION: what the chroot holds
 packages_of() {
-	echo "$(PG_MAJOR=$1 "$here/install-deps.sh" --list) postgresql-server-dev-all build-essential debhelper dpkg-dev"
+	echo "$(make -s --no-print-directory -C "$repo" deps-list PG_MAJOR="$1" 2>/dev/null) postgresql-server-dev-all build-essential debhelper dpkg-dev"
 }
 
 # build_chroot VERSION SUITE DIR: a fresh chroot in DIR

@@ -10,8 +10,9 @@
 #
 # PGXS's prove_installcheck sets PATH (the server's bindir first), the Perl
 # library path (PostgreSQL::Test::Cluster and ::Utils) and PG_REGRESS.  The
-# tests run from a copy of the Makefile and test/t in a fresh temporary
-# directory, so tmp_check/ (clusters, logs) never goes into the work tree,
+# tests run from a copy of the Makefile, test/t and test/fixtures in a fresh
+# temporary directory, so tmp_check/ (clusters, logs) never goes into the
+# work tree,
 # and PG_TEST_PORT_DIR=/tmp/provision-tap-portlock is shared by concurrent
 # runs.  initdb refuses to run as root, so as root the tests run as the
 # postgres user (runuser) from a directory it owns: the work tree need not
@@ -58,6 +59,8 @@ for t in "${tests[@]}"; do
 	cp "$t" "$testdir/test/t/"
 	names+=("test/t/$(basename "$t")")
 done
+# the schema files the tests build databases from (test/fixtures)
+cp -r "$here/fixtures" "$testdir/test/fixtures"
 # one port-lock directory for every run on this machine, so that runs at
 # the same time do not pick the same port
 portdir=/tmp/provision-tap-portlock

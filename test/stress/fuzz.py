@@ -22,6 +22,15 @@ of the same name, dropping and recreating types) to create drift.  Each
 call runs in its own transaction, or in a savepoint of a batch that is
 committed or rolled back.
 
+Registry tampering: some transactions write straight into the registry as
+its owner (what only a superuser could do): NULL elements and NULL columns,
+arrays of other lengths or dimensions, codes no model has, empty and system
+names, names of the extension's own tables, unknown declarers, and texts
+that smuggle statements or subcommands into bodies, defaults, types,
+constraints and foreign keys; then call a function and roll back.  Such a
+row must be reported as a damaged model (XX001) or another clear error,
+never run, never crash the server; XX001 anywhere else is a failure.
+
 Everything happens in a database of its own (--database, default
 provision_fuzz, dropped and created at start), so every schema in it but
 the system ones is a fuzz schema.
@@ -30,7 +39,8 @@ Checks afterwards (each printed as "ok - ..." or "not ok - ...: why"):
   a. the server never restarted: no crash lines in the server log
      (--server-log, else pg_current_logfile()), the sentinel connection
      opened at the start and every worker connection are still alive;
-  b. no SQLSTATE of class XX or 58 (and no statement timeout: hangs);
+  b. no SQLSTATE of class XX or 58 (and no statement timeout: hangs), but
+     XX001 (a damaged model) from a tampered registry row;
   c. amcheck bt_index_check(heapallindexed) over every btree index in
      pg_catalog, pg_toast and the fuzz schemas, verify_heapam over every
      pg_catalog table and the registry; every relation in the fuzz schemas
@@ -331,6 +341,44 @@ SYSTEM_PREFIXES = ('pg_catalog.', 'information_schema.', 'pg_toast.', 'public.pr
 
 SEARCH_PATHS = ["''", 'fuzz_b, public', 'nosuch, fuzz_a, public', '"Fuzz Ü", public',
                 'pg_temp, fuzz_a, public', 'public', '"$user", fuzz_b']
+
+
+# registry columns the tamper op damages
+TAMPER_ARRAYS = [
+    'fk_ref_schemas', 'fk_ref_tables', 'foreign_keys', 'fk_names', 'fk_signatures',
+    'col_names', 'col_types', 'col_collations', 'col_notnull', 'col_defaults',
+    'col_alt_defaults', 'col_identity', 'col_generated', 'col_identity_options',
+    'col_serial', 'con_names', 'con_types', 'con_defs', 'con_alt_defs', 'con_explicit']
+TAMPER_BOOL_ARRAYS = {'col_notnull', 'con_explicit'}
+TAMPER_SCALARS = ['body', 'definition', 'declared_by', 'schema_name', 'table_name']
+# texts a tamperer might hope provision pastes into SQL
+TAMPER_TEXTS = [
+    "id int); ALTER ROLE postgres NOSUPERUSER; CREATE TABLE public.innocent2 (id int",
+    "1); DROP SCHEMA fuzz_a CASCADE; --",
+    "1, DROP COLUMN id",
+    "'x'; DROP TABLE fuzz_a.t001",
+    "integer; DROP TABLE fuzz_a.t001",
+    "integer USING pg_sleep(1)",
+    "CHECK (true), DROP CONSTRAINT x",
+    "FOREIGN KEY (id) REFERENCES pg_catalog.pg_class (oid)",
+    "id int) INHERITS (fuzz_a.t001",
+    "id int) PARTITION BY RANGE (id",
+    "LIKE fuzz_a.t001 INCLUDING ALL",
+    "\\\"", "''", "(", ")", "--", "/*", "$$", "",
+    "a" * 70, "\u00e9\u00e9",
+    "nextval('pg_catalog.pg_class')",
+    " (START WITH 1) ; SELECT 1",
+    "PRIMARY KEY (nosuch)",
+    "integer[][][]",
+    "character varying(-5)",
+    "pg_catalog.int4; SELECT pg_sleep(1)"]
+
+
+def pg_literal(value):
+    """an SQL string literal"""
+    if value is None:
+        return 'NULL'
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 class Stop(Exception):
@@ -677,7 +725,9 @@ class Worker(threading.Thread):
             if code in ('40P01', '23505') and not self.in_batch:
                 # not explained by locks an earlier call of a batch holds
                 self.record_bad(op, code, text, msg, e, kind='notable')
-            if code.startswith('XX') or code.startswith('58'):
+            if code == 'XX001' and op == 'tamper':
+                pass            # a damaged model, reported as such: the point
+            elif code.startswith('XX') or code.startswith('58'):
                 self.record_bad(op, code, text, msg, e)
             elif code == '57014' and 'statement timeout' in msg:
                 with self.shared.lock:
@@ -951,6 +1001,101 @@ class Worker(threading.Thread):
         self.execute('manual', sql, fetch=False)
         return False
 
+    # ------------------------------------------------------------- tamper
+    def tamper_value(self, column):
+        """an SQL expression for a damaged value of a registry column"""
+        rng = self.rng
+        bools = column in TAMPER_BOOL_ARRAYS
+        elem = "NULL::boolean" if bools else "NULL::text"
+        junk_text = rng.choice(TAMPER_TEXTS + [junk(rng, rng.randint(1, 40))])
+        choices = [
+            "ARRAY[%s]" % elem,
+            "%s || ARRAY[%s]" % (column, elem),
+            "ARRAY[%s] || %s" % (elem, column),
+            "'{}'",
+            "%s[1:1]" % column,
+            "%s || %s" % (column, column),
+            "ARRAY[%s, %s]" % (column, column) if column not in TAMPER_SCALARS else column,
+        ]
+        if not bools:
+            choices += [
+                "ARRAY[%s]" % pg_literal(junk_text),
+                "%s || ARRAY[%s]" % (column, pg_literal(junk_text)),
+                "array_replace(%s, %s[1], %s)" % (column, column, pg_literal(junk_text)),
+                "ARRAY(SELECT %s FROM unnest(%s))" % (pg_literal(junk_text), column),
+            ]
+        return rng.choice(choices)
+
+    def op_tamper(self):
+        """damage one registry row as its owner, call a function, roll back"""
+        rng = self.rng
+        fn = self.fn
+        reg = '%s.provision_registry' % fn['ns']
+        ok, rows = self.execute('tamper-setup', 'SELECT schema_name, table_name FROM %s '
+                                'ORDER BY schema_name, table_name OFFSET %d LIMIT 1'
+                                % (reg, rng.randint(0, 60)), None)
+        where = None
+        if ok and rows:
+            where = "schema_name = %s AND table_name = %s" % (
+                pg_literal(rows[0][0]), pg_literal(rows[0][1]))
+        r = rng.random()
+        if where is None or r < 0.1:
+            # a row written by hand, from nothing
+            t = self.pool_table()
+            sql = ("INSERT INTO %s (schema_name, table_name, body, definition, col_names, "
+                   "col_types, col_collations, col_notnull, col_defaults, col_alt_defaults, "
+                   "col_identity, col_generated, col_identity_options, col_serial, declared_by) "
+                   "VALUES (%s, %s, %s, %s, '{id}', %s, '{\"\"}', '{f}', %s, '{\"\"}', "
+                   "'{\"\"}', '{\"\"}', '{\"\"}', '{\"\"}', %s) "
+                   "ON CONFLICT (schema_name, table_name) DO UPDATE SET body = excluded.body" % (
+                       reg, pg_literal(t['schema']), pg_literal(t['table'] + '_tampered'),
+                       pg_literal(rng.choice(TAMPER_TEXTS)), pg_literal(rng.choice(TAMPER_TEXTS)),
+                       "ARRAY[%s]" % pg_literal(rng.choice(['integer'] + TAMPER_TEXTS)),
+                       "ARRAY[%s]" % pg_literal(rng.choice(['', ''] + TAMPER_TEXTS)),
+                       pg_literal(rng.choice(['postgres', 'nobody_zz', '']))))
+        elif r < 0.15:
+            # a NULL where the table allows none: the constraint goes first
+            column = rng.choice(TAMPER_ARRAYS + TAMPER_SCALARS)
+            self.execute('tamper-setup', 'ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL'
+                         % (reg, column), None, fetch=False)
+            sql = 'UPDATE %s SET %s = NULL WHERE %s' % (reg, column, where)
+        elif r < 0.45:
+            sets = []
+            for column in rng.sample(TAMPER_ARRAYS, rng.randint(1, 3)):
+                sets.append('%s = %s' % (column, self.tamper_value(column)))
+            sql = 'UPDATE %s SET %s WHERE %s' % (reg, ', '.join(sets), where)
+        elif r < 0.7:
+            column = rng.choice(['body', 'definition'])
+            value = rng.choice([
+                pg_literal(rng.choice(TAMPER_TEXTS)),
+                "%s || %s" % (column, pg_literal(rng.choice(TAMPER_TEXTS))),
+                "%s || %s" % (column, pg_literal(rng.choice(SMUGGLED)))])
+            sql = 'UPDATE %s SET %s = %s WHERE %s' % (reg, column, value, where)
+        elif r < 0.85:
+            column = rng.choice(['schema_name', 'table_name', 'declared_by'])
+            value = rng.choice(["''", "'pg_catalog'", "'information_schema'", "'pg_toast'",
+                                "'provision_history_log'", "'provision_registry'",
+                                "'nobody_zz'", "'public'", "'pg_temp'", "repeat('x', 63)"])
+            sql = 'UPDATE %s SET %s = %s WHERE %s' % (reg, column, value, where)
+        else:
+            column = rng.choice(['col_identity', 'col_generated', 'con_types', 'col_serial'])
+            sql = "UPDATE %s SET %s = array_fill(%s::text, ARRAY[cardinality(%s)]) WHERE %s" % (
+                reg, column, pg_literal(rng.choice(['x', 'zz', 'p', 'f', 's', 'a', 'bigserial2', ''])),
+                column, where)
+        self.execute('tamper-setup', sql, None, fetch=False)
+        name = qq(rows[0][0], rows[0][1]) if where else None
+        call = rng.choice([
+            ('SELECT * FROM %s()' % fn['all'], None),
+            ('SELECT * FROM %s()' % fn['diff'], None),
+            ('SELECT * FROM %s(%%s)' % fn['diff'], (name,)),
+            ('SELECT * FROM %s()' % fn['plan'], None),
+            ('SELECT * FROM %s(NULL, true)' % fn['migrate'], None),
+            ('SELECT * FROM %s(%%s, true)' % fn['migrate'], (name,)),
+            ('SELECT %s(%%s)' % fn['table'], (name,)),
+            ('SELECT %s(%%s)' % fn['forget'], (name,)),
+            ('SELECT count(*) FROM %s' % fn['models'], None)])
+        self.execute('tamper', call[0], call[1])
+
     def shared_actions(self):
         with self.shared.lock:
             self.shared.actions += 1
@@ -983,9 +1128,15 @@ class Worker(threading.Thread):
             system = self.op_call()
             self.finish(commit=not system and rng.random() > 0.05)
             self.in_batch = False
-        elif r < 0.78:
+        elif r < 0.76:
             system = self.op_manual()
             self.finish(commit=not system and rng.random() > 0.1)
+        elif r < 0.80:
+            # registry tampering is always rolled back
+            if not self.shared.take_call():
+                raise Stop()
+            self.op_tamper()
+            self.finish(commit=False)
         else:
             # a batch of calls, each in a savepoint
             system = False
@@ -1279,7 +1430,7 @@ def checks(args, shared, workers, sentinel, sentinel_pid, fn, log_path, log_offs
           FROM {ns}.provision_registry r,
           LATERAL (VALUES
             (coalesce(array_length(col_names, 1), 0) = ALL (ARRAY[
-                coalesce(array_length(col_types, 1), 0), coalesce(array_length(col_typmods, 1), 0),
+                coalesce(array_length(col_types, 1), 0), coalesce(array_length(col_alt_defaults, 1), 0),
                 coalesce(array_length(col_collations, 1), 0), coalesce(array_length(col_notnull, 1), 0),
                 coalesce(array_length(col_defaults, 1), 0), coalesce(array_length(col_identity, 1), 0),
                 coalesce(array_length(col_generated, 1), 0),
@@ -1287,6 +1438,7 @@ def checks(args, shared, workers, sentinel, sentinel_pid, fn, log_path, log_offs
                 coalesce(array_length(col_serial, 1), 0)]), 'column arrays differ in length'),
             (coalesce(array_length(con_names, 1), 0) = ALL (ARRAY[
                 coalesce(array_length(con_types, 1), 0), coalesce(array_length(con_defs, 1), 0),
+                coalesce(array_length(con_alt_defs, 1), 0),
                 coalesce(array_length(con_explicit, 1), 0)]), 'constraint arrays differ in length'),
             (coalesce(array_length(foreign_keys, 1), 0) = ALL (ARRAY[
                 coalesce(array_length(fk_names, 1), 0), coalesce(array_length(fk_signatures, 1), 0),
@@ -1294,11 +1446,11 @@ def checks(args, shared, workers, sentinel, sentinel_pid, fn, log_path, log_offs
                 coalesce(array_length(fk_ref_tables, 1), 0)]), 'foreign key arrays differ in length'),
             (coalesce(array_ndims(col_names), 1) = 1 AND coalesce(array_ndims(con_names), 1) = 1
              AND coalesce(array_ndims(foreign_keys), 1) = 1, 'multidimensional array'),
-            (array_position(col_names || col_collations || col_defaults || col_identity ||
+            (array_position(col_names || col_types || col_collations || col_defaults ||
+                            col_alt_defaults || col_identity ||
                             col_generated || col_identity_options || col_serial || con_names ||
-                            con_types || con_defs || foreign_keys || fk_names || fk_signatures ||
-                            fk_ref_schemas || fk_ref_tables, NULL) IS NULL
-             AND array_position(col_types, NULL) IS NULL AND array_position(col_typmods, NULL) IS NULL
+                            con_types || con_defs || con_alt_defs || foreign_keys || fk_names ||
+                            fk_signatures || fk_ref_schemas || fk_ref_tables, NULL) IS NULL
              AND array_position(col_notnull, NULL) IS NULL AND array_position(con_explicit, NULL) IS NULL,
              'NULL array element'),
             (coalesce(array_length(col_names, 1), 0) + coalesce(array_length(foreign_keys, 1), 0) > 0,
@@ -1308,8 +1460,7 @@ def checks(args, shared, workers, sentinel, sentinel_pid, fn, log_path, log_offs
              AND con_types <@ ARRAY['p', 'u', 'x', 'c'], 'unexpected code in a shape array'),
             (length(schema_name) > 0 AND length(table_name) > 0 AND definition <> '',
              'empty name or definition'),
-            (NOT EXISTS (SELECT 1 FROM unnest(col_types) t WHERE NOT EXISTS (
-                 SELECT 1 FROM pg_type p WHERE p.oid = t::oid)),
+            (NOT EXISTS (SELECT 1 FROM unnest(col_types) t WHERE to_regtype(t) IS NULL),
              'column type that no longer exists'),
             (NOT EXISTS (SELECT 1 FROM unnest(col_names) n GROUP BY n HAVING count(*) > 1),
              'duplicate column name'),
@@ -1336,8 +1487,7 @@ def checks(args, shared, workers, sentinel, sentinel_pid, fn, log_path, log_offs
     c2 = conn2.cursor()
     c2.execute("SET search_path = fuzz_a, public")
     c2.execute('SELECT quote_ident(schema_name) || \'.\' || quote_ident(table_name), definition, '
-               'EXISTS (SELECT 1 FROM unnest(col_types) t WHERE NOT EXISTS ('
-               'SELECT 1 FROM pg_type p WHERE p.oid = t::oid)) '
+               'EXISTS (SELECT 1 FROM unnest(col_types) t WHERE to_regtype(t) IS NULL) '
                'FROM %s.provision_registry ORDER BY 1' % fn['ns'])
     rows = c2.fetchall()
     conn2.commit()

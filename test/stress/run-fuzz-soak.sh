@@ -180,8 +180,9 @@ if [ -s "$serverlog" ]; then
 	else
 		note "server log: no crash, restart, PANIC or failed assertion" FAIL "$crashes"
 	fi
-	internal=$(grep -cE '\] (XX...|58...) .*ERROR:' "$serverlog")
-	echo "server log: $internal lines with internal errors (see the fuzz.py report), $(grep -c 'ERROR:' "$serverlog") ERROR lines, $(wc -l <"$serverlog") lines"
+	internal=$(grep -E '\] (XX...|58...) .*ERROR:' "$serverlog" | grep -vc '\] XX001 ')
+	damaged=$(grep -cE '\] XX001 .*ERROR:' "$serverlog")
+	echo "server log: $internal lines with internal errors (see the fuzz.py report), $damaged damaged-model errors (XX001, from registry tampering), $(grep -c 'ERROR:' "$serverlog") ERROR lines, $(wc -l <"$serverlog") lines"
 else
 	note "server log $serverlog written" FAIL "empty or missing"
 fi

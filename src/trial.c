@@ -1,0 +1,165 @@
+/*-------------------------------------------------------------------------
+ *
+ * trial.c
+ *	  Trials: DDL run for real inside a subtransaction that is always
+ *	  rolled back, so that the server itself validates a declaration and
+ *	  shows, in its catalogs, what the declaration makes.
+ *
+ * A trial creates its objects in scratch schemas of its own, made for the
+ * trial and gone with it: nothing the session or the database already has
+ * can clash with a trial object's name (not even the session's temporary
+ * tables), generated names come out as they would in the real schema, the
+ * transaction stays preparable (nothing temporary is touched), and no
+ * TEMPORARY privilege is needed.  A scratch schema is created by the
+ * registry's owner and owned by the declaring role; the declaration itself
+ * runs as the declaring role, in a security-restricted operation
+ * (trust.c), with no more rights than that role has anyway.  Event
+ * triggers do not see a trial: it runs as a subcommand.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "trial.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "commands/defrem.h"
+#include "commands/tablecmds.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_utilcmd.h"
+#include "storage/lmgr.h"
+#include "tcop/utility.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+#include "registry.h"
+#include "trust.h"
+
+/* scratch schemas made in this backend, for unique names */
+static uint32 scratch_counter = 0;
+
+static void
+run_subcommand(Node *stmt, const char *sql, int location, int len)
+{
+	PlannedStmt *pstmt = makeNode(PlannedStmt);
+
+	pstmt->commandType = CMD_UTILITY;
+	pstmt->canSetTag = false;
+	pstmt->utilityStmt = stmt;
+	pstmt->stmt_location = location;
+	pstmt->stmt_len = len;
+	provision_process_utility(pstmt, sql, PROCESS_UTILITY_SUBCOMMAND);
+	CommandCounterIncrement();
+}
+
+/*
+ * A new, empty schema for trial objects, owned by the current role.  Only
+ * inside trial_run().
+ */
+char *
+trial_schema(void)
+{
+	CreateSchemaStmt *stmt = makeNode(CreateSchemaStmt);
+	RoleSpec   *owner = makeNode(RoleSpec);
+	Oid			declarer = GetUserId();
+	TrustScope	scope;
+	char	   *sql;
+
+	stmt->schemaname = psprintf("provision_trial_%d_%u", MyProcPid, ++scratch_counter);
+	owner->roletype = ROLESPEC_CSTRING;
+	owner->rolename = GetUserNameFromId(declarer, false);
+	owner->location = -1;
+	stmt->authrole = owner;
+	sql = psprintf("CREATE SCHEMA %s AUTHORIZATION %s",
+				   quote_identifier(stmt->schemaname), quote_identifier(owner->rolename));
+
+	trust_enter(registry_owner(), true, &scope);
+	run_subcommand((Node *) stmt, sql, 0, 0);
+	trust_leave(&scope);
+	return stmt->schemaname;
+}
+
+/*
+ * CREATE INDEX in a trial, the way ProcessUtility runs it but not built:
+ * a trial's tables are empty and rolled back, and everything CREATE INDEX
+ * checks (rights, columns, expressions, operator classes, predicates) is
+ * checked before the build.  A schema file of a thousand indexes is
+ * loaded that much faster.
+ */
+static void
+trial_define_index(IndexStmt *stmt, const char *sql)
+{
+	Oid			relid;
+	bool		is_alter_table = stmt->transformed;
+
+	Assert(!stmt->concurrent);
+	relid = RangeVarGetRelidExtended(stmt->relation, ShareLock, 0,
+									 RangeVarCallbackOwnsRelation, NULL);
+	/* a partitioned table's index recurses: its partitions locked first */
+	if (stmt->relation->inh && get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+		list_free(find_all_inheritors(relid, ShareLock, NULL));
+	stmt = transformIndexStmt(relid, stmt, sql);
+	(void) provision_define_index(relid, stmt, is_alter_table, true);
+	CommandCounterIncrement();
+}
+
+/*
+ * Run one parsed statement of a trial as the current role, restricted.
+ * Only inside trial_run().
+ */
+void
+trial_utility(Node *stmt, const char *sql, int location, int len)
+{
+	TrustScope	scope;
+
+	trust_enter(GetUserId(), false, &scope);
+	if (IsA(stmt, IndexStmt) && !((IndexStmt *) stmt)->concurrent)
+		trial_define_index((IndexStmt *) stmt, sql);
+	else
+		run_subcommand(stmt, sql, location, len);
+	trust_leave(&scope);
+}
+
+/*
+ * Run body(arg) in a subtransaction that is rolled back whether it
+ * succeeds or fails; an error inside is raised again outside.  What body
+ * allocates in the caller's memory context survives.
+ */
+void
+trial_run(void (*body) (void *arg), void *arg)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(caller);
+
+	PG_TRY();
+	{
+		/* a trial's tables are empty: no parallel builds planned (undone with the subtransaction) */
+		(void) set_config_option("max_parallel_maintenance_workers", "0", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+		body(arg);
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller);
+		CurrentResourceOwner = owner;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+}
