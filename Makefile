@@ -3,7 +3,7 @@
 
 EXTENSION    = provision
 MODULE_big   = provision
-OBJS         = src/provision.o src/migrate.o src/engine.o src/drift.o src/tablediff.o \
+OBJS         = src/blocking.o src/helper.o src/shadow.o src/provision.o src/migrate.o src/engine.o src/drift.o src/tablediff.o \
                src/registry.o src/definition.o src/trial.o src/inspect.o src/ddl.o \
                src/trust.o src/history.o src/catalog.o src/name.o src/lock.o src/order.o \
                src/change.o src/objects.o src/types.o src/sequence.o src/index.o \
