@@ -791,6 +791,9 @@ run_top_level_step(const DDLStep *step)
 	char	   *table = pstrdup(step->table);
 	char	   *sql = pstrdup(step->sql);
 
+	/* its waits block no reader or writer: it waits as long as it takes */
+	SetConfigOption("lock_timeout", "0", PGC_USERSET, PGC_S_SESSION);
+	SetConfigOption("statement_timeout", "0", PGC_USERSET, PGC_S_SESSION);
 	trust_enter_session(role);
 	execute_utility(raw, step->sql, true);
 	history_record(table, sql, caller, run_as, true);

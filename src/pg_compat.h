@@ -269,4 +269,21 @@ extern void provision_init_materialized_srf(FunctionCallInfo fcinfo);
 	" pg_catalog.generate_series(1, 291) i))"
 #endif
 
+/* UNIQUE NULLS NOT DISTINCT arrived in 15 */
+#if PG_VERSION_NUM >= 150000
+#define provision_index_nulls_not_distinct(index) ((index)->indnullsnotdistinct)
+#define provision_constraint_nulls_not_distinct(con) ((con)->nulls_not_distinct)
+#else
+#define provision_index_nulls_not_distinct(index) false
+#define provision_constraint_nulls_not_distinct(con) false
+#endif
+
+/* a random number in [0, 1): pg_prng arrived in 15 */
+#if PG_VERSION_NUM >= 150000
+#include "common/pg_prng.h"
+#define provision_random_fraction() pg_prng_double(&pg_global_prng_state)
+#else
+#define provision_random_fraction() ((double) random() / ((double) MAX_RANDOM_VALUE + 1))
+#endif
+
 #endif							/* PROVISION_PG_COMPAT_H */

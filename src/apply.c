@@ -1,0 +1,101 @@
+/*-------------------------------------------------------------------------
+ *
+ * apply.c
+ *	  The SQL-callable procedure of online migrations: provision_apply().
+ *
+ * The work is done in online.c (running the steps), onlineplan.c
+ * (planning them), backfill.c, worker.c and txn.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "fmgr.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "catalog.h"
+#include "name.h"
+#include "online.h"
+#include "registry.h"
+#include "worker.h"
+
+PG_FUNCTION_INFO_V1(provision_apply);
+
+/*
+ * provision_apply(table_name text DEFAULT NULL,
+ *				   allow_destructive boolean DEFAULT false)
+ *	 a procedure: CALL provision_apply()
+ *
+ * Brings one table (NULL: every declared model) in line with its model
+ * online: each step in a transaction of its own, none blocking readers or
+ * writers longer than a catalog update.  Not inside a transaction block
+ * (25001): provision_migrate() is the transactional path.
+ */
+Datum
+provision_apply(PG_FUNCTION_ARGS)
+{
+	CallContext *call = (CallContext *) fcinfo->context;
+	MemoryContext cxt;
+	MemoryContext old;
+	Model	  **models;
+	int			nmodels;
+	bool		allow_destructive;
+
+	if (call == NULL || !IsA(call, CallContext) || call->atomic)
+	{
+		if (IsTransactionBlock())
+			ereport(ERROR,
+					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+					 errmsg("provision_apply() cannot run inside a transaction block"),
+					 errdetail("It commits after every step, so that no step holds a lock longer than it needs it."),
+					 errhint("CALL it on its own, or use provision_migrate(), which applies the models in the caller's transaction.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("provision_apply() cannot be executed from a function"),
+				 errdetail("It commits after every step, so that no step holds a lock longer than it needs it."),
+				 errhint("CALL it on its own, or use provision_migrate(), which applies the models in the caller's transaction.")));
+	}
+	check_writable("provision_apply()");
+	registry_use_schema_of(fcinfo->flinfo->fn_oid);
+	worker_use_library_of(fcinfo->flinfo->fn_oid);
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("allow_destructive must not be null")));
+	allow_destructive = PG_GETARG_BOOL(1);
+
+	/* what the call keeps across its commits */
+	cxt = AllocSetContextCreate(PortalContext, "provision_apply", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	if (PG_ARGISNULL(0))
+		models = registry_fetch_all(&nmodels, MODEL_SHAPE);
+	else
+	{
+		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+		char	   *schema;
+		char	   *table;
+
+		if (name[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("table name must not be empty"),
+					 errhint("Pass NULL to work on every declared model.")));
+		parse_table_name(name, &schema, &table);
+		models = palloc(sizeof(Model *));
+		models[0] = registry_fetch(schema, table, MODEL_SHAPE);
+		if (models[0] == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("no model is declared for table \"%s\"",
+							display_name(schema, table)),
+					 errhint("Declare it with provision_define(), or adopt the existing table with provision_capture().")));
+		nmodels = 1;
+	}
+	online_apply(models, nmodels, allow_destructive);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	PG_RETURN_VOID();
+}

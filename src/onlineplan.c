@@ -1,0 +1,1732 @@
+/*-------------------------------------------------------------------------
+ *
+ * onlineplan.c
+ *	  The online plan: the changes of a drift run turned into steps that
+ *	  each commit on their own, none holding a lock that blocks readers or
+ *	  writers longer than a catalog update.
+ *
+ * What each change becomes (the transactional DDL of drift.c, unless
+ * said otherwise):
+ *
+ *	missing tables	created a batch of tables per transaction;
+ *	CHECK, FOREIGN KEY	ADD ... NOT VALID, committed; VALIDATE later;
+ *	SET NOT NULL	CHECK (col IS NOT NULL) NOT VALID, committed; VALIDATE;
+ *					then SET NOT NULL (no scan: the valid check implies it)
+ *					and the check dropped, together;
+ *	UNIQUE, PRIMARY KEY	CREATE UNIQUE INDEX CONCURRENTLY (a background
+ *					worker, at top level), then ADD CONSTRAINT ... USING
+ *					INDEX; a constraint that differs is dropped and
+ *					replaced in that same transaction;
+ *	a column with a volatile default (or serial)	added without it, the
+ *					default set and a fill trigger created together;
+ *					older rows filled in batches; NOT NULL as above;
+ *	a type change that rewrites (integer to bigint)	a shadow column of the
+ *					new type kept equal by a trigger, backfilled in
+ *					batches, its NOT NULL check validated and its indexes
+ *					built concurrently, then swapped in in one brief
+ *					transaction (see swap_steps()), the constraints that
+ *					involve it, and the foreign keys of other tables that
+ *					reference it, re-added NOT VALID and validated after;
+ *	everything else	as provision_migrate() runs it, all the statements of
+ *					a change in one transaction, when none of them costs
+ *					more than a catalog update.
+ *
+ * What cannot be done that way is refused before anything changes,
+ * saying why: a stored generated or identity column, or a column of a
+ * domain with constraints, added to a table with rows; a type change the
+ * server rewrites and that is not a widening a cast can do row by row, or
+ * whose column something else depends on (a view, a trigger, a policy, an
+ * exclusion constraint, an expression index...); an exclusion
+ * constraint; any other statement that would scan or rewrite a table
+ * with rows.  A table without rows is changed as provision_migrate()
+ * would change it.
+ *
+ * The plan starts from what the catalogs show: the helpers an
+ * interrupted apply left (helper.c) are picked up where they are (a
+ * shadow column is backfilled again, a valid helper check is not added
+ * again, a valid helper index is attached, an INVALID one is dropped
+ * concurrently and built again), and those no longer needed are removed.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "online.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/dependency.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_opclass.h"
+#include "catalog/pg_sequence.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "commands/tablespace.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_coerce.h"
+#include "parser/parser.h"
+#include "rewrite/rewriteHandler.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "blocking.h"
+#include "catalog.h"
+#include "helper.h"
+#include "inspect.h"
+#include "name.h"
+#include "registry.h"
+#include "trust.h"
+
+/* tables created per committed transaction */
+#define CREATE_BATCH	50
+
+/* one table being planned */
+typedef struct TableContext
+{
+	DriftRun   *run;
+	OnlinePlan *plan;
+	const Model *model;
+	int			m;
+	Relation	rel;
+	const char *table;			/* quoted, qualified */
+	TableShape *actual;
+	List	   *helpers;
+	List	   *used;			/* the helpers the plan picks up */
+	int			empty;			/* -1: not looked at yet */
+} TableContext;
+
+static int	plan_seq;
+
+static OnlineStep *
+new_step(TableContext *cx, OnlineStepKind kind, DDLPhase phase)
+{
+	OnlineStep *step = palloc0(sizeof(OnlineStep));
+
+	step->kind = kind;
+	step->phase = phase;
+	step->seq = plan_seq++;
+	step->model = cx->m;
+	step->schema = cx->model->schema;
+	step->relname = cx->model->table;
+	step->table = cx->table;
+	step->model_name = display_name(cx->model->schema, cx->model->table);
+	step->run_as = cx->model->declared_by;
+	step->owner = cx->model;
+	step->blocking = BLOCKING_NONE;
+	cx->plan->steps = lappend(cx->plan->steps, step);
+	return step;
+}
+
+/* add a statement to a step; blocking as given, or as classified */
+static void
+add_ddl(OnlineStep *step, DDLStep *ddl, Blocking blocking)
+{
+	ddl->blocking = blocking != BLOCKING_UNKNOWN ? blocking : step_blocking(ddl);
+	if (ddl->blocking > step->blocking)
+		step->blocking = ddl->blocking;
+	step->ddl = lappend(step->ddl, ddl);
+}
+
+static DDLStep *alter(TableContext *cx, AlterTableType subtype, const char *column,
+					  const char *fmt,...) pg_attribute_printf(4, 5);
+
+/* "ALTER TABLE table <fmt>", one subcommand on column */
+static DDLStep *
+alter(TableContext *cx, AlterTableType subtype, const char *column, const char *fmt,...)
+{
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "ALTER TABLE %s ", cx->table);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&sql, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&sql, needed);
+	}
+	return make_alter_table_step(cx->model, cx->m, PHASE_ALTER_COLUMN, subtype,
+								 column ? pstrdup(column) : NULL, sql.data);
+}
+
+/* a statement of kind on the table, naming object */
+static DDLStep *
+table_statement(TableContext *cx, DDLKind kind, const char *object, const char *other,
+				const char *column, char *sql)
+{
+	DDLStep    *step = make_step(cx->table, cx->m, PHASE_ALTER_COLUMN, kind, sql);
+
+	step->model_name = display_name(cx->model->schema, cx->model->table);
+	step->target_schema = cx->model->schema;
+	step->target_name = cx->model->table;
+	step->object = object ? pstrdup(object) : NULL;
+	step->other = other ? pstrdup(other) : NULL;
+	step->column = column ? pstrdup(column) : NULL;
+	step->run_as = cx->model->declared_by;
+	return step;
+}
+
+static void
+refuse(TableContext *cx, Change *change, const char *why)
+{
+	cx->plan->refused = lappend(cx->plan->refused,
+								psprintf("%s: %s \"%s\": %s", change->table, change->kind,
+										 change->object, why));
+}
+
+/* whether the table has no rows (looked at once) */
+static bool
+table_is_empty(TableContext *cx)
+{
+	if (cx->empty < 0)
+	{
+		TableScanDesc scan;
+		TupleTableSlot *slot = table_slot_create(cx->rel, NULL);
+		bool		pushed = !ActiveSnapshotSet();
+
+		if (pushed)
+			PushActiveSnapshot(GetTransactionSnapshot());
+		scan = table_beginscan(cx->rel, GetActiveSnapshot(), 0, NULL);
+		cx->empty = table_scan_getnextslot(scan, ForwardScanDirection, slot) ? 0 : 1;
+		table_endscan(scan);
+		ExecDropSingleTupleTableSlot(slot);
+		if (pushed)
+			PopActiveSnapshot();
+	}
+	return cx->empty == 1;
+}
+
+static void
+use_helper(TableContext *cx, Helper *helper)
+{
+	if (helper != NULL)
+		cx->used = lappend(cx->used, helper);
+}
+
+static const ColumnShape *
+declared_column(TableContext *cx, const char *name)
+{
+	const TableShape *shape = model_shape(cx->model);
+	int			i;
+
+	for (i = 0; i < shape->ncolumns; i++)
+	{
+		if (strcmp(shape->columns[i].name, name) == 0)
+			return &shape->columns[i];
+	}
+	return NULL;
+}
+
+static Form_pg_attribute
+live_attribute(TableContext *cx, const char *name)
+{
+	AttrNumber	attnum = get_attnum(RelationGetRelid(cx->rel), name);
+
+	if (attnum == InvalidAttrNumber)
+		return NULL;
+	return TupleDescAttr(RelationGetDescr(cx->rel), attnum - 1);
+}
+
+/*
+ * Everything of a change, as provision_migrate() runs it: its statements
+ * (validations apart, each in a later transaction of its own) in one
+ * transaction, refused when that costs more than a catalog update on a
+ * table with rows.
+ */
+static void
+plan_as_is(TableContext *cx, Change *change)
+{
+	OnlineStep *main = NULL;
+	bool		locked = false;
+	ListCell   *lc;
+
+	foreach(lc, change->steps)
+	{
+		DDLStep    *ddl = lfirst(lc);
+		Blocking	b = step_blocking(ddl);
+
+		if (ddl->phase == PHASE_VALIDATE && ddl->kind == DDL_ALTER_TABLE &&
+			ddl->nsubcommands == 1 && ddl->subcommands[0] == AT_ValidateConstraint)
+		{
+			add_ddl(new_step(cx, ONLINE_DDL, PHASE_VALIDATE), ddl, b);
+			continue;
+		}
+		if (main == NULL)
+			main = new_step(cx, ONLINE_DDL, ddl->phase);
+		if (ddl->phase > main->phase)
+			main->phase = ddl->phase;
+		/* a read of every row after a lock was taken holds that lock */
+		if (ddl->kind == DDL_RESTART_SEQUENCE && locked)
+		{
+			Form_pg_attribute att = live_attribute(cx, ddl->column);
+
+			b = BLOCKING_SCAN;
+			if (att != NULL)
+			{
+				List	   *indexes = RelationGetIndexList(cx->rel);
+				ListCell   *ic;
+
+				foreach(ic, indexes)
+				{
+					HeapTuple	tuple = SearchSysCache1(INDEXRELID,
+														ObjectIdGetDatum(lfirst_oid(ic)));
+
+					if (HeapTupleIsValid(tuple))
+					{
+						Form_pg_index index = (Form_pg_index) GETSTRUCT(tuple);
+
+						if (index->indkey.values[0] == att->attnum && index->indisvalid)
+							b = BLOCKING_BRIEF; /* max() reads the index */
+						ReleaseSysCache(tuple);
+					}
+				}
+			}
+		}
+		if (b >= BLOCKING_BRIEF)
+			locked = true;
+		add_ddl(main, ddl, b);
+	}
+	if (main != NULL && main->blocking > BLOCKING_BRIEF && !table_is_empty(cx))
+		refuse(cx, change,
+			   psprintf("%s %s a table with rows",
+						joined_steps(main->ddl),
+						main->blocking == BLOCKING_REWRITE ?
+						"rewrites, under an ACCESS EXCLUSIVE lock," :
+						"reads every row, holding a lock that blocks readers or writers, of"));
+}
+
+/*
+ * SET NOT NULL on column online: the helper check added NOT VALID,
+ * validated, then SET NOT NULL and its drop together.  Picks up a helper
+ * check an interrupted apply left.
+ */
+static void
+plan_set_not_null(TableContext *cx, const char *column, DDLPhase phase)
+{
+	Form_pg_attribute att = live_attribute(cx, column);
+	Helper	   *helper = helper_of(cx->helpers, HELPER_NOT_NULL, column);
+	const char *check = helper ? helper->name :
+		helper_not_null_name(RelationGetRelationName(cx->rel), column);
+	const char *q = quote_identifier(column);
+	OnlineStep *step;
+
+	use_helper(cx, helper);
+	if (att != NULL && att->attnotnull)
+	{
+		if (helper != NULL)
+			add_ddl(new_step(cx, ONLINE_DDL, phase),
+					alter(cx, AT_DropConstraint, check, "DROP CONSTRAINT %s",
+						  quote_identifier(check)), BLOCKING_BRIEF);
+		return;
+	}
+	if (helper == NULL && att != NULL && not_null_implied(cx->rel, att->attnum))
+	{
+		add_ddl(new_step(cx, ONLINE_DDL, phase),
+				alter(cx, AT_SetNotNull, column, "ALTER COLUMN %s SET NOT NULL", q),
+				BLOCKING_BRIEF);
+		return;
+	}
+	if (helper == NULL)
+		add_ddl(new_step(cx, ONLINE_DDL, phase),
+				alter(cx, AT_AddConstraint, NULL,
+					  "ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID",
+					  quote_identifier(check), q), BLOCKING_BRIEF);
+	if (helper == NULL || !helper->valid)
+		add_ddl(new_step(cx, ONLINE_DDL, phase),
+				alter(cx, AT_ValidateConstraint, check, "VALIDATE CONSTRAINT %s",
+					  quote_identifier(check)), BLOCKING_NONE);
+	step = new_step(cx, ONLINE_DDL, phase);
+	add_ddl(step, alter(cx, AT_SetNotNull, column, "ALTER COLUMN %s SET NOT NULL", q),
+			BLOCKING_BRIEF);
+	add_ddl(step, alter(cx, AT_DropConstraint, check, "DROP CONSTRAINT %s",
+						quote_identifier(check)), BLOCKING_BRIEF);
+}
+
+static OnlineStep *
+backfill_step(TableContext *cx, BackfillKind fill, const char *column, const char *source,
+			  const char *type, DDLPhase phase)
+{
+	OnlineStep *step = new_step(cx, ONLINE_BACKFILL, phase);
+
+	step->fill = fill;
+	step->column = pstrdup(column);
+	step->source = source ? pstrdup(source) : NULL;
+	step->type = type ? pstrdup(type) : NULL;
+	step->blocking = BLOCKING_NONE;
+	return step;
+}
+
+/*
+ * Fill the older rows of column with its default, then remove the fill
+ * trigger (and, when the model says NOT NULL, set it through the helper
+ * check).
+ */
+static void
+plan_fill(TableContext *cx, const char *column, const char *trigger, bool notnull)
+{
+	backfill_step(cx, BACKFILL_DEFAULT, column, NULL, NULL, PHASE_ADD_COLUMN);
+	if (notnull)
+		plan_set_not_null(cx, column, PHASE_ADD_COLUMN);
+	add_ddl(new_step(cx, ONLINE_DDL, PHASE_ADD_COLUMN),
+			helper_drop_trigger_step(cx->model, cx->m, PHASE_ADD_COLUMN, trigger),
+			BLOCKING_BRIEF);
+}
+
+/*
+ * A column added: as it is when that is a catalog update; with a volatile
+ * default or as serial, added without a value, its default (and a
+ * sequence) set and a fill trigger created in one transaction, then
+ * filled in batches.
+ */
+static void
+plan_add_column(TableContext *cx, Change *change)
+{
+	const ColumnShape *d = declared_column(cx, change->object);
+	DDLStep    *add = linitial(change->steps);
+	Blocking	b = step_blocking(add);
+	ColumnShape bare;
+	OnlineStep *step;
+	const char *q;
+	char	   *trigger;
+
+	if (d == NULL || b <= BLOCKING_SCAN || table_is_empty(cx))
+	{
+		/* SCAN: NOT NULL without a default, which fails on any row anyway */
+		plan_as_is(cx, change);
+		return;
+	}
+	if (d->generated)
+	{
+		refuse(cx, change, "a stored generated column is computed for every row when it is added, under an ACCESS EXCLUSIVE lock");
+		return;
+	}
+	if (d->identity)
+	{
+		refuse(cx, change, "an identity column is given a value for every row when it is added, under an ACCESS EXCLUSIVE lock; add it as serial, or to an empty table");
+		return;
+	}
+	if (d->serial[0] == '\0' && d->default_expr[0] == '\0')
+	{
+		refuse(cx, change, "a column of a domain with constraints is checked in every row when it is added, under an ACCESS EXCLUSIVE lock");
+		return;
+	}
+
+	q = quote_identifier(d->name);
+	bare = *d;
+	bare.default_expr = "";
+	bare.notnull = false;
+	bare.serial = "";
+	bare.identity = '\0';
+	if (d->serial[0] != '\0')
+		bare.type = strcmp(d->serial, "bigserial") == 0 ? "bigint" :
+			strcmp(d->serial, "smallserial") == 0 ? "smallint" : "integer";
+	trigger = helper_fill_name(RelationGetRelationName(cx->rel), d->name);
+
+	step = new_step(cx, ONLINE_DDL, PHASE_ADD_COLUMN);
+	add_ddl(step, alter(cx, AT_AddColumn, d->name, "ADD COLUMN %s", render_column(&bare)),
+			BLOCKING_BRIEF);
+	if (d->serial[0] != '\0')
+	{
+		/* what serial makes: a sequence owned by the column, its default */
+		char	   *seq = ChooseRelationName(cx->model->table, d->name, "seq",
+											 RelationGetNamespace(cx->rel), false);
+		const char *qseq = quoted_name(cx->model->schema, seq);
+		DDLStep    *create = make_step(cx->table, cx->m, PHASE_ADD_COLUMN,
+									   DDL_CREATE_SEQUENCE,
+									   psprintf("CREATE SEQUENCE %s AS %s OWNED BY %s.%s",
+												qseq, bare.type, cx->table, q));
+
+		create->model_name = display_name(cx->model->schema, cx->model->table);
+		create->target_schema = cx->model->schema;
+		create->target_name = seq;
+		create->run_as = cx->model->declared_by;
+		add_ddl(step, create, BLOCKING_NONE);
+		add_ddl(step, alter(cx, AT_ColumnDefault, d->name,
+							"ALTER COLUMN %s SET DEFAULT pg_catalog.nextval(%s::regclass)",
+							q, quote_literal_cstr(qseq)), BLOCKING_BRIEF);
+	}
+	else
+		add_ddl(step, alter(cx, AT_ColumnDefault, d->name, "ALTER COLUMN %s SET DEFAULT %s",
+							q, d->default_expr), BLOCKING_BRIEF);
+	add_ddl(step, table_statement(cx, DDL_CREATE_TRIGGER, trigger, NULL, d->name,
+								  psprintf("CREATE TRIGGER %s BEFORE UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s(%s)",
+										   quote_identifier(trigger), cx->table,
+										   quoted_name(get_namespace_name(registry_namespace()),
+													   "provision_fill_default"),
+										   quote_literal_cstr(d->name))),
+			BLOCKING_BRIEF);
+	plan_fill(cx, d->name, trigger, d->notnull || d->serial[0] != '\0');
+}
+
+/*
+ * What else depends on a column whose type is changed through a shadow:
+ * the indexes, constraints and sequences the swap carries over, and the
+ * reasons it cannot (anything else).
+ */
+typedef struct ColumnDependents
+{
+	List	   *indexes;		/* Oid: indexes of the table using the column */
+	List	   *constraints;	/* Oid: check and foreign keys of the table on it */
+	List	   *referencing;	/* Oid: foreign keys of tables referencing it */
+	Oid			serial_seq;		/* a sequence the column owns */
+	Oid			identity_seq;	/* the column's identity sequence */
+	List	   *refusals;		/* char *: what stands in the way */
+} ColumnDependents;
+
+static char
+constraint_type(Oid conoid)
+{
+	HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	char		contype = '\0';
+
+	if (HeapTupleIsValid(tuple))
+	{
+		contype = ((Form_pg_constraint) GETSTRUCT(tuple))->contype;
+		ReleaseSysCache(tuple);
+	}
+	return contype;
+}
+
+static Oid
+relation_owner(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner = InvalidOid;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+		ReleaseSysCache(tuple);
+	}
+	return owner;
+}
+
+static bool
+array_has_attnum(HeapTuple tuple, int attno, AttrNumber attnum)
+{
+	bool		isnull;
+	Datum		datum = SysCacheGetAttr(CONSTROID, tuple, attno, &isnull);
+	ArrayType  *array;
+	int16	   *values;
+	int			n,
+				i;
+
+	if (isnull)
+		return false;
+	array = DatumGetArrayTypeP(datum);
+	n = ARR_DIMS(array)[0];
+	values = (int16 *) ARR_DATA_PTR(array);
+	for (i = 0; i < n; i++)
+	{
+		if (values[i] == attnum)
+			return true;
+	}
+	return false;
+}
+
+/* whether an index uses column attnum in an expression or its predicate */
+static bool
+index_expression_uses(Oid indexoid, AttrNumber attnum)
+{
+	HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+	bool		uses = false;
+	int			attno;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	for (attno = Anum_pg_index_indexprs; attno <= Anum_pg_index_indpred;
+		 attno += Anum_pg_index_indpred - Anum_pg_index_indexprs)
+	{
+		bool		isnull;
+		Datum		datum = SysCacheGetAttr(INDEXRELID, tuple, attno, &isnull);
+		Bitmapset  *attrs = NULL;
+
+		if (isnull)
+			continue;
+		pull_varattnos(stringToNode(TextDatumGetCString(datum)), 1, &attrs);
+		if (bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, attrs))
+			uses = true;
+	}
+	ReleaseSysCache(tuple);
+	return uses;
+}
+
+static void
+column_dependents(Relation rel, AttrNumber attnum, const char *declarer, ColumnDependents *deps)
+{
+	Oid			relid = RelationGetRelid(rel);
+	Oid			declarer_oid = get_role_oid(declarer, true);
+	Relation	depend = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData keys[3];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	memset(deps, 0, sizeof(ColumnDependents));
+	ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	ScanKeyInit(&keys[2], Anum_pg_depend_refobjsubid, BTEqualStrategyNumber, F_INT4EQ,
+				Int32GetDatum(attnum));
+	scan = systable_beginscan(depend, DependReferenceIndexId, true, NULL, 3, keys);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+		ObjectAddress object = {dep->classid, dep->objid, dep->objsubid};
+		const char *refusal = NULL;
+
+		if (dep->classid == RelationRelationId)
+		{
+			char		relkind = get_rel_relkind(dep->objid);
+
+			if (dep->objid == relid)
+				refusal = "a generated column is computed from it";
+			else if (relkind == RELKIND_INDEX)
+			{
+				Oid			con = get_index_constraint(dep->objid);
+				char		contype = OidIsValid(con) ? constraint_type(con) : '\0';
+
+				if (contype == CONSTRAINT_EXCLUSION)
+					refusal = "an exclusion constraint uses it";
+				else if (index_expression_uses(dep->objid, attnum))
+					refusal = "an index uses it in an expression or predicate";
+				else if (rel->rd_rel->relreplident == REPLICA_IDENTITY_INDEX &&
+						 RelationGetReplicaIndex(rel) == dep->objid)
+					refusal = "it is in the replica identity index";
+				else
+					deps->indexes = list_append_unique_oid(deps->indexes, dep->objid);
+			}
+			else if (relkind == RELKIND_SEQUENCE && dep->deptype == DEPENDENCY_AUTO)
+				deps->serial_seq = dep->objid;
+			else if (relkind == RELKIND_SEQUENCE && dep->deptype == DEPENDENCY_INTERNAL)
+				deps->identity_seq = dep->objid;
+			else
+				refusal = "another relation depends on it";
+		}
+		else if (dep->classid == ConstraintRelationId)
+		{
+			HeapTuple	con = SearchSysCache1(CONSTROID, ObjectIdGetDatum(dep->objid));
+			Form_pg_constraint form;
+
+			if (!HeapTupleIsValid(con))
+				continue;
+			form = (Form_pg_constraint) GETSTRUCT(con);
+			if (form->contype == CONSTRAINT_EXCLUSION)
+				refusal = "an exclusion constraint uses it";
+			else if (form->contype == CONSTRAINT_FOREIGN && form->confrelid == relid &&
+					 array_has_attnum(con, Anum_pg_constraint_confkey, attnum) &&
+					 (form->conrelid != relid ||
+					  !array_has_attnum(con, Anum_pg_constraint_conkey, attnum)))
+			{
+				if (OidIsValid(declarer_oid) &&
+					!has_privs_of_role(declarer_oid, relation_owner(form->conrelid)))
+					refusal = psprintf("foreign key \"%s\" of table \"%s\" references it, and that table is not owned by role \"%s\"",
+									   NameStr(form->conname), get_rel_name(form->conrelid),
+									   declarer);
+				else
+					deps->referencing = list_append_unique_oid(deps->referencing, dep->objid);
+			}
+			else if (form->conrelid == relid &&
+					 (form->contype == CONSTRAINT_CHECK || form->contype == CONSTRAINT_FOREIGN))
+				deps->constraints = list_append_unique_oid(deps->constraints, dep->objid);
+			else if (form->conrelid == relid &&
+					 (form->contype == CONSTRAINT_PRIMARY || form->contype == CONSTRAINT_UNIQUE))
+			{
+				/* its index depends on it, not on the column */
+				if (rel->rd_rel->relreplident == REPLICA_IDENTITY_INDEX &&
+					RelationGetReplicaIndex(rel) == form->conindid)
+					refusal = "it is in the replica identity index";
+				else
+					deps->indexes = list_append_unique_oid(deps->indexes, form->conindid);
+			}
+			ReleaseSysCache(con);
+		}
+		else if (dep->classid == AttrDefaultRelationId)
+			;					/* the column's own default */
+		else
+			refusal = psprintf("%s depends on it", provision_object_description(&object));
+
+		if (refusal != NULL)
+			deps->refusals = lappend(deps->refusals, (void *) refusal);
+	}
+	systable_endscan(scan);
+	table_close(depend, AccessShareLock);
+}
+
+/* an operator class or collation, qualified and quoted */
+static char *
+opclass_name(Oid opclass)
+{
+	HeapTuple	tuple = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclass));
+	Form_pg_opclass form;
+	char	   *name;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for operator class %u", opclass);
+	form = (Form_pg_opclass) GETSTRUCT(tuple);
+	name = quoted_name(get_namespace_name(form->opcnamespace), NameStr(form->opcname));
+	ReleaseSysCache(tuple);
+	return name;
+}
+
+/*
+ * CREATE INDEX CONCURRENTLY of a copy of index indexoid named name, with
+ * column from replaced by column to (of type to_type); NULL, with *why,
+ * when it cannot be copied so.
+ */
+static char *
+index_copy_sql(Relation rel, Oid indexoid, AttrNumber from, const char *to, Oid to_type,
+			   const char *name, const char **why)
+{
+	HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+	HeapTuple	classtuple = SearchSysCache1(RELOID, ObjectIdGetDatum(indexoid));
+	Form_pg_index index;
+	Form_pg_class class;
+	oidvector  *indclass;
+	oidvector  *indcollation;
+	int2vector *indoption;
+	bool		isnull;
+	Datum		datum;
+	StringInfoData sql;
+	int			k;
+
+	if (!HeapTupleIsValid(tuple) || !HeapTupleIsValid(classtuple))
+		elog(ERROR, "cache lookup failed for index %u", indexoid);
+	index = (Form_pg_index) GETSTRUCT(tuple);
+	class = (Form_pg_class) GETSTRUCT(classtuple);
+	indclass = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tuple,
+															 Anum_pg_index_indclass, &isnull));
+	indcollation = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tuple,
+																 Anum_pg_index_indcollation,
+																 &isnull));
+	indoption = (int2vector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tuple,
+															   Anum_pg_index_indoption,
+															   &isnull));
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "CREATE %sINDEX CONCURRENTLY %s ON %s USING %s (",
+					 index->indisunique ? "UNIQUE " : "", quote_identifier(name),
+					 quoted_name(get_namespace_name(RelationGetNamespace(rel)),
+								 RelationGetRelationName(rel)),
+					 quote_identifier(get_am_name(class->relam)));
+	for (k = 0; k < index->indnatts; k++)
+	{
+		AttrNumber	attnum = index->indkey.values[k];
+		Oid			type;
+
+		if (k == index->indnkeyatts)
+			appendStringInfoString(&sql, ") INCLUDE (");
+		else if (k > 0)
+			appendStringInfoString(&sql, ", ");
+		if (attnum == 0)
+		{
+			/* an expression that does not use the column */
+			appendStringInfoString(&sql,
+								   TextDatumGetCString(DirectFunctionCall3(pg_get_indexdef_ext,
+																		   ObjectIdGetDatum(indexoid),
+																		   Int32GetDatum(k + 1),
+																		   BoolGetDatum(false))));
+			type = get_opclass_input_type(indclass->values[k]);
+		}
+		else if (attnum == from)
+		{
+			appendStringInfoString(&sql, quote_identifier(to));
+			type = to_type;
+		}
+		else
+		{
+			appendStringInfoString(&sql, quote_identifier(get_attname(RelationGetRelid(rel),
+																	  attnum, false)));
+			type = TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid;
+		}
+		if (k >= index->indnkeyatts)
+			continue;
+		if (OidIsValid(indcollation->values[k]) &&
+			indcollation->values[k] != get_typcollation(type))
+		{
+			HeapTuple	coll = SearchSysCache1(COLLOID, ObjectIdGetDatum(indcollation->values[k]));
+
+			if (HeapTupleIsValid(coll))
+			{
+				Form_pg_collation cform = (Form_pg_collation) GETSTRUCT(coll);
+
+				appendStringInfo(&sql, " COLLATE %s",
+								 quoted_name(get_namespace_name(cform->collnamespace),
+											 NameStr(cform->collname)));
+				ReleaseSysCache(coll);
+			}
+		}
+		if (attnum == from &&
+			GetDefaultOpClass(TupleDescAttr(RelationGetDescr(rel), from - 1)->atttypid,
+							  class->relam) == indclass->values[k])
+			;					/* the old type's default: the new type's default */
+		else if (GetDefaultOpClass(type, class->relam) != indclass->values[k])
+		{
+			if (attnum == from)
+			{
+				*why = psprintf("index \"%s\" uses operator class %s for it",
+								NameStr(class->relname), opclass_name(indclass->values[k]));
+				ReleaseSysCache(classtuple);
+				ReleaseSysCache(tuple);
+				return NULL;
+			}
+			appendStringInfo(&sql, " %s", opclass_name(indclass->values[k]));
+		}
+		if (indoption->values[k] & INDOPTION_DESC)
+			appendStringInfo(&sql, " DESC%s",
+							 (indoption->values[k] & INDOPTION_NULLS_FIRST) ? "" : " NULLS LAST");
+		else if (indoption->values[k] & INDOPTION_NULLS_FIRST)
+			appendStringInfoString(&sql, " NULLS FIRST");
+	}
+	appendStringInfoChar(&sql, ')');
+	if (provision_index_nulls_not_distinct(index))
+		appendStringInfoString(&sql, " NULLS NOT DISTINCT");
+	datum = SysCacheGetAttr(RELOID, classtuple, Anum_pg_class_reloptions, &isnull);
+	if (!isnull)
+	{
+		Datum	   *options;
+		int			noptions;
+		int			i;
+
+		deconstruct_array(DatumGetArrayTypeP(datum), TEXTOID, -1, false, TYPALIGN_INT,
+						  &options, NULL, &noptions);
+		appendStringInfoString(&sql, " WITH (");
+		for (i = 0; i < noptions; i++)
+		{
+			char	   *option = TextDatumGetCString(options[i]);
+			char	   *eq = strchr(option, '=');
+
+			if (eq == NULL)
+				continue;
+			*eq = '\0';
+			appendStringInfo(&sql, "%s%s = %s", i ? ", " : "", quote_identifier(option),
+							 quote_literal_cstr(eq + 1));
+		}
+		appendStringInfoChar(&sql, ')');
+	}
+	if (OidIsValid(class->reltablespace))
+		appendStringInfo(&sql, " TABLESPACE %s",
+						 quote_identifier(get_tablespace_name(class->reltablespace)));
+	datum = SysCacheGetAttr(INDEXRELID, tuple, Anum_pg_index_indpred, &isnull);
+	if (!isnull)
+		appendStringInfo(&sql, " WHERE %s",
+						 TextDatumGetCString(DirectFunctionCall2(pg_get_expr, datum,
+																 ObjectIdGetDatum(RelationGetRelid(rel)))));
+	ReleaseSysCache(classtuple);
+	ReleaseSysCache(tuple);
+	return sql.data;
+}
+
+/* "CREATE ... INDEX CONCURRENTLY" without CONCURRENTLY: pg_get_indexdef()'s text */
+static bool
+same_index_definition(const Helper *helper, const char *sql)
+{
+	char	   *plain = pstrdup(sql);
+	char	   *at = strstr(plain, " CONCURRENTLY");
+
+	if (at == NULL || helper->def == NULL)
+		return false;
+	memmove(at, at + strlen(" CONCURRENTLY"), strlen(at + strlen(" CONCURRENTLY")) + 1);
+	return strcmp(plain, helper->def) == 0;
+}
+
+/*
+ * Build index name concurrently from sql (CREATE ... INDEX CONCURRENTLY),
+ * unless a valid helper index of that name and definition is there; an
+ * INVALID or different one is dropped concurrently first.
+ */
+static void
+plan_concurrent_index(TableContext *cx, const char *name, char *sql, DDLPhase phase)
+{
+	Helper	   *helper = helper_named(cx->helpers, HELPER_INDEX, name);
+	DDLStep    *build;
+
+	if (helper != NULL)
+	{
+		use_helper(cx, helper);
+		if (helper->valid && same_index_definition(helper, sql))
+			return;
+		add_ddl(new_step(cx, ONLINE_CONCURRENT, phase),
+				table_statement(cx, DDL_DROP_INDEX_CONCURRENTLY, name, NULL, NULL,
+								psprintf("DROP INDEX CONCURRENTLY %s",
+										 quoted_name(cx->model->schema, name))),
+				BLOCKING_NONE);
+	}
+	build = table_statement(cx, DDL_CREATE_INDEX_CONCURRENTLY, name, NULL, NULL, sql);
+	add_ddl(new_step(cx, ONLINE_CONCURRENT, phase), build, BLOCKING_NONE);
+}
+
+/* the names of a raw constraint's columns, quoted, joined */
+static char *
+column_list(List *names, const char *separator, bool quote)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, names)
+		appendStringInfo(&buf, "%s%s", buf.len ? separator : "",
+						 quote ? quote_identifier(strVal(lfirst(lc))) : strVal(lfirst(lc)));
+	return buf.data;
+}
+
+/* the raw Constraint of an "ALTER TABLE ... ADD [CONSTRAINT name] ..." step */
+static Constraint *
+added_constraint(DDLStep *step)
+{
+	List	   *parsetree = provision_raw_parser(step->sql);
+	AlterTableStmt *stmt;
+	AlterTableCmd *cmd;
+
+	if (list_length(parsetree) != 1)
+		return NULL;
+	stmt = (AlterTableStmt *) linitial_node(RawStmt, parsetree)->stmt;
+	if (!IsA(stmt, AlterTableStmt) || list_length(stmt->cmds) != 1)
+		return NULL;
+	cmd = linitial_node(AlterTableCmd, stmt->cmds);
+	if (cmd->subtype != AT_AddConstraint || !IsA(cmd->def, Constraint))
+		return NULL;
+	return (Constraint *) cmd->def;
+}
+
+/*
+ * A primary key or unique constraint added (and the one it replaces,
+ * dropped in the same transaction): its index built concurrently under a
+ * helper name, then attached with ADD CONSTRAINT ... USING INDEX.
+ */
+static void
+plan_unique(TableContext *cx, Change *change, DDLStep *add, List *drops)
+{
+	Constraint *con = added_constraint(add);
+	bool		primary;
+	const char *name;
+	char	   *index;
+	StringInfoData sql;
+	OnlineStep *attach;
+	ListCell   *lc;
+
+	if (con == NULL || con->keys == NIL || con->indexname != NULL)
+	{
+		plan_as_is(cx, change);
+		return;
+	}
+	primary = con->contype == CONSTR_PRIMARY;
+	if (con->conname != NULL)
+		name = con->conname;
+	else
+		name = ChooseRelationName(cx->model->table,
+								  primary ? NULL : column_list(con->keys, "_", false),
+								  primary ? "pkey" : "key",
+								  RelationGetNamespace(cx->rel), true);
+	index = helper_index_name(name);
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s USING btree (%s)",
+					 quote_identifier(index), cx->table, column_list(con->keys, ", ", true));
+	if (con->including != NIL)
+		appendStringInfo(&sql, " INCLUDE (%s)", column_list(con->including, ", ", true));
+	if (provision_constraint_nulls_not_distinct(con))
+		appendStringInfoString(&sql, " NULLS NOT DISTINCT");
+	if (con->options != NIL)
+	{
+		appendStringInfoString(&sql, " WITH (");
+		foreach(lc, con->options)
+		{
+			DefElem    *opt = lfirst_node(DefElem, lc);
+
+			appendStringInfo(&sql, "%s%s = %s", foreach_current_index(lc) ? ", " : "",
+							 quote_identifier(opt->defname),
+							 quote_literal_cstr(defGetString(opt)));
+		}
+		appendStringInfoChar(&sql, ')');
+	}
+	if (con->indexspace != NULL)
+		appendStringInfo(&sql, " TABLESPACE %s", quote_identifier(con->indexspace));
+	plan_concurrent_index(cx, index, sql.data, PHASE_ADD_CONSTRAINT);
+
+	attach = new_step(cx, ONLINE_DDL, PHASE_ADD_CONSTRAINT);
+	foreach(lc, drops)
+		add_ddl(attach, lfirst(lc), BLOCKING_BRIEF);
+	add_ddl(attach, alter(cx, AT_AddConstraint, NULL,
+						  "ADD CONSTRAINT %s %s USING INDEX %s%s%s",
+						  quote_identifier(name), primary ? "PRIMARY KEY" : "UNIQUE",
+						  quote_identifier(index),
+						  con->deferrable ? " DEFERRABLE" : "",
+						  con->initdeferred ? " INITIALLY DEFERRED" : ""),
+			BLOCKING_BRIEF);
+}
+
+/* constraint_missing and constraint_differs */
+static void
+plan_constraint(TableContext *cx, Change *change)
+{
+	DDLStep    *add = NULL;
+	List	   *drops = NIL;
+	Constraint *con;
+	ListCell   *lc;
+
+	foreach(lc, change->steps)
+	{
+		DDLStep    *step = lfirst(lc);
+
+		if (step->kind == DDL_ALTER_TABLE && step->subcommands[0] == AT_AddConstraint)
+			add = step;
+		else if (step->kind == DDL_ALTER_TABLE && step->subcommands[0] == AT_DropConstraint)
+			drops = lappend(drops, step);
+	}
+	con = add != NULL ? added_constraint(add) : NULL;
+	if (con != NULL && (con->contype == CONSTR_PRIMARY || con->contype == CONSTR_UNIQUE))
+		plan_unique(cx, change, add, drops);
+	else
+		plan_as_is(cx, change);	/* checks and foreign keys are NOT VALID already */
+}
+
+/*
+ * A type change.  In place when the server does it without a rewrite;
+ * else, for a safe widening a cast does row by row, through a shadow
+ * column.
+ */
+static void
+plan_type_change(TableContext *cx, Change *change)
+{
+	const ColumnShape *d = declared_column(cx, change->object);
+	DDLStep    *alter_type = linitial(change->steps);
+	Blocking	b = step_blocking(alter_type);
+	Form_pg_attribute att = live_attribute(cx, change->object);
+	Oid			typid;
+	int32		typmod;
+	Oid			funcid;
+	CoercionPathType path;
+	ColumnDependents deps;
+	Helper	   *shadow;
+	const char *shadow_name;
+	const char *relname = RelationGetRelationName(cx->rel);
+	char	   *type;
+	OnlineStep *step;
+	ListCell   *lc;
+
+	if (b <= BLOCKING_BRIEF || table_is_empty(cx) || d == NULL || att == NULL)
+	{
+		plan_as_is(cx, change);
+		return;
+	}
+	if (b == BLOCKING_SCAN)
+	{
+		refuse(cx, change, "an index of the column is rebuilt, under an ACCESS EXCLUSIVE lock, for its new type");
+		return;
+	}
+	if (!change->safe)
+	{
+		refuse(cx, change, "the values are converted with a cast that can fail, while the table is rewritten under an ACCESS EXCLUSIVE lock");
+		return;
+	}
+	provision_parse_type_string(d->type, &typid, &typmod);
+	path = find_coercion_pathway(typid, att->atttypid, COERCION_ASSIGNMENT, &funcid);
+	if (!OidIsValid(typid) || typmod >= 0 || strcmp(d->collation, "") != 0 ||
+		(path != COERCION_PATH_FUNC && path != COERCION_PATH_RELABELTYPE))
+	{
+		refuse(cx, change, "the table is rewritten under an ACCESS EXCLUSIVE lock, and the new values are not a plain cast of the old ones");
+		return;
+	}
+	column_dependents(cx->rel, att->attnum, cx->model->declared_by, &deps);
+	if (!heap_attisnull(SearchSysCacheCopyAttNum(RelationGetRelid(cx->rel), att->attnum),
+						Anum_pg_attribute_attacl, NULL))
+		deps.refusals = lappend(deps.refusals, "it has column privileges");
+	if (deps.refusals != NIL)
+	{
+		refuse(cx, change, psprintf("the column cannot be swapped for a new one: %s",
+									(char *) linitial(deps.refusals)));
+		return;
+	}
+	if (OidIsValid(deps.identity_seq) && d->identity_options[0] != '\0')
+	{
+		refuse(cx, change, "the column cannot be swapped for a new one: its identity has sequence options");
+		return;
+	}
+
+	type = format_type_with_typemod(typid, -1);
+	shadow = helper_of(cx->helpers, HELPER_SHADOW, att->attname.data);
+	shadow_name = shadow ? shadow->name : helper_shadow_name(NameStr(att->attname));
+	if (shadow != NULL && shadow->exists)
+	{
+		Form_pg_attribute satt = live_attribute(cx, shadow->name);
+
+		if (satt == NULL || satt->atttypid != typid)
+		{
+			/* a shadow of another type: start over */
+			step = new_step(cx, ONLINE_DDL, PHASE_ALTER_COLUMN);
+			foreach(lc, helper_cleanup_steps(cx->model, cx->m, cx->rel, shadow))
+				add_ddl(step, lfirst(lc), BLOCKING_BRIEF);
+			shadow->exists = false;
+		}
+	}
+	use_helper(cx, shadow);
+
+	if (shadow == NULL || !shadow->exists)
+	{
+		const char *trigger = helper_trigger_name(relname, NameStr(att->attname));
+
+		step = new_step(cx, ONLINE_DDL, PHASE_ALTER_COLUMN);
+		if (shadow != NULL)		/* its trigger, left alone */
+			add_ddl(step, helper_drop_trigger_step(cx->model, cx->m, PHASE_ALTER_COLUMN,
+												   shadow->trigger), BLOCKING_BRIEF);
+		add_ddl(step, alter(cx, AT_AddColumn, shadow_name, "ADD COLUMN %s %s",
+							quote_identifier(shadow_name), type), BLOCKING_BRIEF);
+		if (att->attnotnull)
+		{
+			const char *check = helper_not_null_name(relname, shadow_name);
+
+			add_ddl(step, alter(cx, AT_AddConstraint, NULL,
+								"ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID",
+								quote_identifier(check), quote_identifier(shadow_name)),
+					BLOCKING_BRIEF);
+		}
+		add_ddl(step, table_statement(cx, DDL_CREATE_TRIGGER, trigger, shadow_name,
+									  NameStr(att->attname),
+									  psprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s(%s, %s)",
+											   quote_identifier(trigger), cx->table,
+											   quoted_name(get_namespace_name(registry_namespace()),
+														   "provision_shadow_copy"),
+											   quote_literal_cstr(NameStr(att->attname)),
+											   quote_literal_cstr(shadow_name))),
+				BLOCKING_BRIEF);
+		shadow = NULL;			/* nothing of a former one is kept */
+	}
+
+	backfill_step(cx, BACKFILL_SHADOW, shadow_name, NameStr(att->attname), type,
+				  PHASE_ALTER_COLUMN);
+	if (att->attnotnull)
+	{
+		Helper	   *check = shadow ? helper_of(cx->helpers, HELPER_NOT_NULL, shadow_name) : NULL;
+		const char *check_name = helper_not_null_name(relname, shadow_name);
+
+		use_helper(cx, check);
+		if (shadow != NULL && check == NULL)
+			add_ddl(new_step(cx, ONLINE_DDL, PHASE_ALTER_COLUMN),
+					alter(cx, AT_AddConstraint, NULL,
+						  "ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID",
+						  quote_identifier(check_name), quote_identifier(shadow_name)),
+					BLOCKING_BRIEF);
+		if (check == NULL || !check->valid)
+			add_ddl(new_step(cx, ONLINE_DDL, PHASE_ALTER_COLUMN),
+					alter(cx, AT_ValidateConstraint, check_name, "VALIDATE CONSTRAINT %s",
+						  quote_identifier(check_name)), BLOCKING_NONE);
+	}
+
+	/* the indexes of the column, built again on the shadow */
+	foreach(lc, deps.indexes)
+	{
+		Oid			indexoid = lfirst_oid(lc);
+		const char *why = NULL;
+		char	   *name = helper_index_name(get_rel_name(indexoid));
+		char	   *sql = index_copy_sql(cx->rel, indexoid, att->attnum, shadow_name, typid,
+										 name, &why);
+
+		if (sql == NULL)
+		{
+			refuse(cx, change, psprintf("the column cannot be swapped for a new one: %s", why));
+			return;
+		}
+		plan_concurrent_index(cx, name, sql, PHASE_ALTER_COLUMN);
+	}
+
+	step = new_step(cx, ONLINE_SWAP, PHASE_ALTER_COLUMN);
+	step->column = pstrdup(NameStr(att->attname));
+	step->source = pstrdup(shadow_name);
+	step->type = type;
+	step->blocking = BLOCKING_BRIEF;
+	{
+		List	   *missing = NIL;
+		ListCell   *sc;
+
+		/* what it runs now (run again under its locks when its turn comes) */
+		step->ddl = swap_steps(step, &missing, true);
+		foreach(sc, step->ddl)
+		{
+			DDLStep    *ddl = lfirst(sc);
+
+			if (ddl->subcommands[0] == AT_ValidateConstraint)
+				continue;
+			ddl->blocking = BLOCKING_BRIEF;
+		}
+	}
+	/* the constraints re-added NOT VALID, validated after */
+	foreach(lc, list_concat_copy(deps.constraints, deps.referencing))
+	{
+		Oid			conoid = lfirst_oid(lc);
+		HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+		Form_pg_constraint form;
+		DDLStep    *validate;
+		char	   *nsp;
+		char	   *rel;
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		form = (Form_pg_constraint) GETSTRUCT(tuple);
+		nsp = get_namespace_name(get_rel_namespace(form->conrelid));
+		rel = get_rel_name(form->conrelid);
+		validate = make_alter_table_step(cx->model, cx->m, PHASE_VALIDATE,
+										 AT_ValidateConstraint,
+										 pstrdup(NameStr(form->conname)),
+										 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s",
+												  quoted_name(nsp, rel),
+												  quote_identifier(NameStr(form->conname))));
+		validate->table = quoted_name(nsp, rel);
+		validate->target_schema = nsp;
+		validate->target_name = rel;
+		add_ddl(new_step(cx, ONLINE_DDL, PHASE_VALIDATE), validate, BLOCKING_NONE);
+		ReleaseSysCache(tuple);
+	}
+}
+
+/* a helper nothing in the plan picks up: removed */
+static void
+plan_cleanup(TableContext *cx, Helper *helper)
+{
+	OnlineStep *step;
+	ListCell   *lc;
+
+	if (list_member_ptr(cx->used, helper))
+		return;
+	switch (helper->kind)
+	{
+		case HELPER_INDEX:
+			add_ddl(new_step(cx, ONLINE_CONCURRENT, PHASE_DROP_CONSTRAINT),
+					table_statement(cx, DDL_DROP_INDEX_CONCURRENTLY, helper->name, NULL, NULL,
+									psprintf("DROP INDEX CONCURRENTLY %s",
+											 quoted_name(cx->model->schema, helper->name))),
+					BLOCKING_NONE);
+			break;
+		case HELPER_FILL:
+			if (helper->exists)
+			{
+				/* the column is filled before its trigger goes */
+				const ColumnShape *d = declared_column(cx, helper->column);
+
+				plan_fill(cx, helper->column, helper->trigger,
+						  d != NULL && d->notnull &&
+						  helper_of(cx->helpers, HELPER_NOT_NULL, helper->column) != NULL);
+				break;
+			}
+			/* FALLTHROUGH */
+		default:
+			step = new_step(cx, ONLINE_DDL, PHASE_DROP_CONSTRAINT);
+			foreach(lc, helper_cleanup_steps(cx->model, cx->m, cx->rel, helper))
+			{
+				DDLStep    *ddl = lfirst(lc);
+
+				if (ddl->kind != DDL_FILL_DEFAULT)
+					add_ddl(step, ddl, BLOCKING_BRIEF);
+			}
+			break;
+	}
+}
+
+/* the changes of one existing table */
+static void
+plan_table(TableContext *cx, List *changes)
+{
+	ListCell   *lc;
+
+	/* a fill in progress is finished first; its NOT NULL is part of it */
+	foreach(lc, cx->helpers)
+	{
+		Helper	   *helper = lfirst(lc);
+
+		if (helper->kind == HELPER_FILL && helper->exists)
+		{
+			plan_cleanup(cx, helper);
+			use_helper(cx, helper);
+			use_helper(cx, helper_of(cx->helpers, HELPER_NOT_NULL, helper->column));
+		}
+	}
+
+	foreach(lc, changes)
+	{
+		Change	   *change = lfirst(lc);
+
+		if (!change->safe)
+			cx->plan->unsafe = lappend(cx->plan->unsafe,
+									   psprintf("%s: %s \"%s\": %s", change->table, change->kind,
+												change->object, joined_steps(change->steps)));
+		if (strcmp(change->kind, "online_incomplete") == 0)
+			continue;			/* picked up or removed below */
+		if (strcmp(change->kind, "column_missing") == 0)
+			plan_add_column(cx, change);
+		else if (strcmp(change->kind, "column_type") == 0)
+			plan_type_change(cx, change);
+		else if (strcmp(change->kind, "column_nullability") == 0 &&
+				 strcmp(change->declared, "NOT NULL") == 0)
+		{
+			Helper	   *fill = helper_of(cx->helpers, HELPER_FILL, change->object);
+
+			if (fill != NULL)
+				continue;		/* planned with its fill */
+			plan_set_not_null(cx, change->object, PHASE_ALTER_COLUMN);
+		}
+		else if (strcmp(change->kind, "constraint_missing") == 0 ||
+				 strcmp(change->kind, "constraint_differs") == 0)
+			plan_constraint(cx, change);
+		else
+			plan_as_is(cx, change);
+	}
+
+	foreach(lc, cx->helpers)
+		plan_cleanup(cx, lfirst(lc));
+}
+
+/* a fill in progress makes its column's NOT NULL safe: the fill sets it */
+static void
+forgive_filled_columns(List *changes, List *helpers)
+{
+	ListCell   *lc;
+
+	foreach(lc, changes)
+	{
+		Change	   *change = lfirst(lc);
+
+		if (!change->safe && strcmp(change->kind, "column_nullability") == 0 &&
+			helper_of(helpers, HELPER_FILL, change->object) != NULL)
+			change->safe = true;
+	}
+}
+
+static int
+online_step_cmp(const ListCell *a, const ListCell *b)
+{
+	const OnlineStep *sa = lfirst(a);
+	const OnlineStep *sb = lfirst(b);
+
+	if (sa->phase != sb->phase)
+		return (int) sa->phase - (int) sb->phase;
+	return sa->seq - sb->seq;
+}
+
+/* the missing tables, created a batch per transaction, in the run's order */
+static void
+plan_creation(OnlinePlan *plan, DriftRun *run)
+{
+	OnlineStep *step = NULL;
+	int			tables = 0;
+	ListCell   *lc;
+
+	foreach(lc, run->creation)
+	{
+		DDLStep    *ddl = lfirst(lc);
+
+		if (step == NULL || (ddl->kind == DDL_CREATE_TABLE && tables == CREATE_BATCH))
+		{
+			step = palloc0(sizeof(OnlineStep));
+			step->kind = ONLINE_DDL;
+			step->phase = PHASE_CREATE;
+			step->seq = plan_seq++;
+			step->model = -1;
+			step->blocking = BLOCKING_NONE;
+			plan->steps = lappend(plan->steps, step);
+			tables = 0;
+		}
+		if (ddl->kind == DDL_CREATE_TABLE)
+			tables++;
+		if (step->table == NULL && ddl->model >= 0)
+		{
+			step->table = ddl->table;
+			step->model_name = ddl->model_name;
+			step->schema = run->models[ddl->model]->schema;
+			step->relname = run->models[ddl->model]->table;
+		}
+		add_ddl(step, ddl, BLOCKING_UNKNOWN);
+	}
+}
+
+static void
+add_table_name(OnlinePlan *plan, const char *schema, const char *table)
+{
+	TableName  *name = palloc(sizeof(TableName));
+
+	name->schema = schema;
+	name->table = table;
+	plan->tables = lappend(plan->tables, name);
+}
+
+/*
+ * The online plan of a drift run (under an active snapshot): the steps,
+ * the changes it refuses, and the unsafe ones.
+ */
+OnlinePlan *
+online_plan(DriftRun *run)
+{
+	OnlinePlan *plan = palloc0(sizeof(OnlinePlan));
+	int			save_nestlevel = catalog_search_path_push();
+	int			i;
+
+	plan_seq = 0;
+	plan_creation(plan, run);
+	for (i = 0; i < run->nmodels; i++)
+	{
+		Model	   *model = run->models[i];
+		List	   *changes = NIL;
+		TableContext cx;
+		ListCell   *lc;
+		Oid			relid;
+
+		foreach(lc, run->changes)
+		{
+			Change	   *change = lfirst(lc);
+			DDLStep    *first = change->steps ? linitial(change->steps) : NULL;
+
+			if (strcmp(change->kind, "table_missing") != 0 && first != NULL && first->model == i)
+				changes = lappend(changes, change);
+		}
+		if (changes == NIL)
+			continue;
+
+		relid = lookup_table(lookup_schema(model->schema), model->schema, model->table);
+		if (!OidIsValid(relid))
+			continue;			/* dropped meanwhile: the next drift run sees it */
+		memset(&cx, 0, sizeof(cx));
+		cx.run = run;
+		cx.plan = plan;
+		cx.model = model;
+		cx.m = i;
+		cx.table = quoted_name(model->schema, model->table);
+		cx.empty = -1;
+		cx.rel = relation_open(relid, AccessShareLock);
+		cx.actual = inspect_table(cx.rel);
+		cx.helpers = find_helpers(cx.rel, cx.actual);
+		forgive_filled_columns(changes, cx.helpers);
+		add_table_name(plan, model->schema, model->table);
+		for (int f = 0; f < model->nfkeys; f++)
+			add_table_name(plan, model->fkeys[f].ref_schema, model->fkeys[f].ref_table);
+		plan_table(&cx, changes);
+		relation_close(cx.rel, AccessShareLock);
+	}
+	catalog_search_path_pop(save_nestlevel);
+	list_sort(plan->steps, online_step_cmp);
+	return plan;
+}
+
+/* what a backfill does, as one line */
+char *
+backfill_description(const OnlineStep *step)
+{
+	if (step->fill == BACKFILL_DEFAULT)
+		return psprintf("UPDATE %s SET %s = DEFAULT WHERE %s IS NULL, in batches of pages committed one by one",
+						step->table, quote_identifier(step->column),
+						quote_identifier(step->column));
+	return psprintf("UPDATE %s SET %s = %s WHERE %s IS DISTINCT FROM CAST(%s AS %s), in batches of pages committed one by one",
+					step->table, quote_identifier(step->column),
+					quote_identifier(step->source), quote_identifier(step->column),
+					quote_identifier(step->source), step->type);
+}
+
+/* ALTER TABLE on another table (a referencing one), for the model's swap */
+static DDLStep *
+other_table_step(const OnlineStep *swap, Oid relid, AlterTableType subtype,
+				 const char *object, char *sql_tail)
+{
+	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
+	char	   *rel = get_rel_name(relid);
+	DDLStep    *step = make_alter_table_step(swap->owner, swap->model, PHASE_ALTER_COLUMN,
+											 subtype, object,
+											 psprintf("ALTER TABLE %s %s", quoted_name(nsp, rel),
+													  sql_tail));
+
+	step->table = quoted_name(nsp, rel);
+	step->target_schema = nsp;
+	step->target_name = rel;
+	return step;
+}
+
+/* pg_get_constraintdef() without NOT VALID: what is re-added */
+static char *
+constraint_text(Oid conoid)
+{
+	char	   *def = TextDatumGetCString(DirectFunctionCall1(pg_get_constraintdef,
+															  ObjectIdGetDatum(conoid)));
+	size_t		len = strlen(def);
+
+	if (len > 10 && strcmp(def + len - 10, " NOT VALID") == 0)
+		def[len - 10] = '\0';
+	return def;
+}
+
+/*
+ * The next value of an identity sequence, read as the model's declarer
+ * (who owns it); the swap gives the new identity that start.  Planning,
+ * read as the caller, when it may.
+ */
+static int64
+identity_next_value(const OnlineStep *swap, Oid seqid, bool planning)
+{
+	char	   *query;
+	TrustScope	scope;
+	int64		result = 1;
+	bool		isnull;
+
+	if (planning && pg_class_aclcheck(seqid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		return 1;
+	query = psprintf("SELECT CASE WHEN s.is_called THEN s.last_value OPERATOR(pg_catalog.+) p.seqincrement ELSE s.last_value END"
+					 " FROM %s s, pg_catalog.pg_sequence p WHERE p.seqrelid OPERATOR(pg_catalog.=) %u",
+					 quoted_name(get_namespace_name(get_rel_namespace(seqid)), get_rel_name(seqid)),
+					 seqid);
+	trust_enter(planning ? GetUserId() : trust_declarer(swap->run_as, swap->model_name),
+				true, &scope);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(query, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "SPI query \"%s\" failed", query);
+	result = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	trust_leave(&scope);
+	return result;
+}
+
+/*
+ * The statements of a swap, from the catalogs as they are now: the old
+ * column dropped and the shadow renamed to it, with its NOT NULL, default
+ * (or sequence, or identity), indexes, constraints and the foreign keys
+ * that reference it carried over; in one transaction, each a catalog
+ * update, under an ACCESS EXCLUSIVE lock of the table taken first (and of
+ * the referencing tables).  The re-added constraints are NOT VALID; their
+ * validation follows in later transactions.  *missing gets the names of
+ * the helper indexes that should be there and are not (valid).
+ */
+List *
+swap_steps(OnlineStep *swap, List **missing, bool planning)
+{
+	Oid			relid = lookup_table(lookup_schema(swap->schema), swap->schema, swap->relname);
+	Relation	rel;
+	const char *relname = swap->relname;
+	const char *table = swap->table;
+	const char *column = swap->column;
+	const char *shadow = swap->source;
+	const char *qcol = quote_identifier(column);
+	AttrNumber	attnum;
+	Form_pg_attribute att;
+	ColumnDependents deps;
+	List	   *helpers;
+	List	   *drops = NIL;
+	List	   *adds = NIL;
+	List	   *steps = NIL;
+	char	   *default_text = NULL;
+	Oid			seqtype = InvalidOid;
+	ListCell   *lc;
+	TableContext cx;
+	int			save_nestlevel;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table \"%s\" was dropped during its online migration", swap->model_name)));
+	rel = relation_open(relid, AccessShareLock);
+	attnum = get_attnum(relid, column);
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of table \"%s\" was dropped during its online migration",
+						column, swap->model_name)));
+	save_nestlevel = catalog_search_path_push();
+	att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	memset(&cx, 0, sizeof(cx));
+	cx.model = swap->owner;
+	cx.m = swap->model;
+	cx.table = table;
+	cx.rel = rel;
+	helpers = find_helpers(rel, inspect_table(rel));
+	column_dependents(rel, attnum, swap->run_as, &deps);
+	if (deps.refusals != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("column \"%s\" of table \"%s\" cannot be swapped for its new version",
+						column, swap->model_name),
+				 errdetail("Since the migration started, %s.", (char *) linitial(deps.refusals)),
+				 errhint("Remove it, or apply the change with provision_migrate().")));
+
+	/* the sync trigger first: nothing writes the shadow any more */
+	drops = lappend(drops, helper_drop_trigger_step(swap->owner, swap->model,
+													PHASE_ALTER_COLUMN,
+													helper_trigger_name(relname, column)));
+	foreach(lc, deps.referencing)
+	{
+		Oid			conoid = lfirst_oid(lc);
+		HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+		Form_pg_constraint form;
+		char	   *name;
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		form = (Form_pg_constraint) GETSTRUCT(tuple);
+		name = pstrdup(NameStr(form->conname));
+		drops = lappend(drops, other_table_step(swap, form->conrelid, AT_DropConstraint, name,
+												psprintf("DROP CONSTRAINT %s",
+														 quote_identifier(name))));
+		adds = lappend(adds, other_table_step(swap, form->conrelid, AT_AddConstraint, NULL,
+											  psprintf("ADD CONSTRAINT %s %s NOT VALID",
+													   quote_identifier(name),
+													   constraint_text(conoid))));
+		ReleaseSysCache(tuple);
+	}
+	foreach(lc, deps.constraints)
+	{
+		Oid			conoid = lfirst_oid(lc);
+		char	   *name = get_constraint_name(conoid);
+
+		drops = lappend(drops, alter(&cx, AT_DropConstraint, name, "DROP CONSTRAINT %s",
+									 quote_identifier(name)));
+		adds = lappend(adds, alter(&cx, AT_AddConstraint, NULL, "ADD CONSTRAINT %s %s NOT VALID",
+								   quote_identifier(name), constraint_text(conoid)));
+	}
+	/* the indexes: constraints attached, others renamed, to the copies */
+	{
+		List	   *attaches = NIL;
+
+		foreach(lc, deps.indexes)
+		{
+			Oid			indexoid = lfirst_oid(lc);
+			char	   *index = get_rel_name(indexoid);
+			char	   *copy = helper_index_name(index);
+			Helper	   *helper = helper_named(helpers, HELPER_INDEX, copy);
+			Oid			conoid = get_index_constraint(indexoid);
+
+			if (helper == NULL || !helper->valid)
+				*missing = lappend(*missing, copy);
+			if (OidIsValid(conoid))
+			{
+				HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+				Form_pg_constraint form = (Form_pg_constraint) GETSTRUCT(tuple);
+				char	   *name = pstrdup(NameStr(form->conname));
+
+				drops = lappend(drops, alter(&cx, AT_DropConstraint, name, "DROP CONSTRAINT %s",
+											 quote_identifier(name)));
+				attaches = lappend(attaches,
+								   alter(&cx, AT_AddConstraint, NULL,
+										 "ADD CONSTRAINT %s %s USING INDEX %s%s%s",
+										 quote_identifier(name),
+										 form->contype == CONSTRAINT_PRIMARY ? "PRIMARY KEY" : "UNIQUE",
+										 quote_identifier(copy),
+										 form->condeferrable ? " DEFERRABLE" : "",
+										 form->condeferred ? " INITIALLY DEFERRED" : ""));
+				ReleaseSysCache(tuple);
+			}
+			else
+			{
+				DDLStep    *rename = table_statement(&cx, DDL_RENAME_INDEX, copy, index, NULL,
+													 psprintf("ALTER INDEX %s RENAME TO %s",
+															  quoted_name(swap->schema, copy),
+															  quote_identifier(index)));
+
+				attaches = lappend(attaches, rename);
+			}
+		}
+		adds = list_concat(attaches, adds);
+	}
+
+	/* the column's default, sequence or identity */
+	if (OidIsValid(deps.serial_seq))
+	{
+		char	   *seqnsp = get_namespace_name(get_rel_namespace(deps.serial_seq));
+		char	   *seqname = get_rel_name(deps.serial_seq);
+		DDLStep    *own = make_step(table, swap->model, PHASE_ALTER_COLUMN, DDL_ALTER_SEQUENCE,
+									psprintf("ALTER SEQUENCE %s OWNED BY %s.%s",
+											 quoted_name(seqnsp, seqname), table,
+											 quote_identifier(shadow)));
+		HeapTuple	tuple = SearchSysCache1(SEQRELID, ObjectIdGetDatum(deps.serial_seq));
+
+		own->model_name = swap->model_name;
+		own->target_schema = seqnsp;
+		own->target_name = seqname;
+		own->run_as = swap->run_as;
+		drops = lappend(drops, own);
+		if (HeapTupleIsValid(tuple))
+		{
+			seqtype = ((Form_pg_sequence) GETSTRUCT(tuple))->seqtypid;
+			ReleaseSysCache(tuple);
+		}
+	}
+	else if (OidIsValid(deps.identity_seq))
+		drops = lappend(drops, alter(&cx, AT_DropIdentity, column,
+									 "ALTER COLUMN %s DROP IDENTITY", qcol));
+	if (att->atthasdef && !OidIsValid(deps.identity_seq))
+	{
+		Node	   *expr = build_column_default(rel, attnum);
+
+		if (expr != NULL)
+			default_text = deparse_expression(expr, NIL, false, false);
+	}
+
+	steps = list_concat(steps, drops);
+	steps = lappend(steps, alter(&cx, AT_DropColumn, column, "DROP COLUMN %s", qcol));
+	steps = lappend(steps, table_statement(&cx, DDL_RENAME_COLUMN, NULL, column, shadow,
+										   psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s",
+													table, quote_identifier(shadow), qcol)));
+	if (att->attnotnull)
+	{
+		char	   *check = helper_not_null_name(relname, shadow);
+
+		steps = lappend(steps, alter(&cx, AT_SetNotNull, column, "ALTER COLUMN %s SET NOT NULL",
+									 qcol));
+		steps = lappend(steps, alter(&cx, AT_DropConstraint, check, "DROP CONSTRAINT %s",
+									 quote_identifier(check)));
+	}
+	if (default_text != NULL)
+		steps = lappend(steps, alter(&cx, AT_ColumnDefault, column,
+									 "ALTER COLUMN %s SET DEFAULT %s", qcol, default_text));
+	if (OidIsValid(deps.identity_seq))
+		steps = lappend(steps, alter(&cx, AT_AddIdentity, column,
+									 "ALTER COLUMN %s ADD GENERATED %s AS IDENTITY (START WITH " INT64_FORMAT ")",
+									 qcol,
+									 att->attidentity == ATTRIBUTE_IDENTITY_ALWAYS ? "ALWAYS" : "BY DEFAULT",
+									 identity_next_value(swap, deps.identity_seq, planning)));
+	if (OidIsValid(seqtype) && seqtype == att->atttypid)
+	{
+		/* the serial's sequence widens with its column (bigserial) */
+		Oid			typid;
+		int32		typmod;
+		DDLStep    *widen;
+
+		provision_parse_type_string(swap->type, &typid, &typmod);
+		if (typid == INT8OID || (typid == INT4OID && seqtype == INT2OID))
+		{
+			widen = make_step(table, swap->model, PHASE_ALTER_COLUMN, DDL_ALTER_SEQUENCE,
+							  psprintf("ALTER SEQUENCE %s AS %s",
+									   quoted_name(get_namespace_name(get_rel_namespace(deps.serial_seq)),
+												   get_rel_name(deps.serial_seq)),
+									   swap->type));
+			widen->model_name = swap->model_name;
+			widen->target_schema = get_namespace_name(get_rel_namespace(deps.serial_seq));
+			widen->target_name = get_rel_name(deps.serial_seq);
+			widen->run_as = swap->run_as;
+			steps = lappend(steps, widen);
+		}
+	}
+	steps = list_concat(steps, adds);
+
+	catalog_search_path_pop(save_nestlevel);
+	relation_close(rel, AccessShareLock);
+	return steps;
+}
