@@ -17,13 +17,18 @@
  * them their value (shadow.c).  Running it again (after a cancel or a
  * crash) finds nothing left to change in the rows already done.
  *
+ * The session walks one part of the pages, and background workers
+ * (provision.backfill_workers, worker.c) the others, each with the same
+ * statements; a worker that cannot start leaves its part to the session.
+ *
  * A batch locks the rows it changes until it commits, so a writer of one
  * of them waits at most that long: the number of pages per batch adapts
  * so that a batch takes about provision.batch_time (20 ms).  User
  * triggers do not fire (session_replication_role is replica for the
- * batch), as they do not for the ALTER TABLE whose rewrite this replaces.
- * Every batch is recorded in the history, as run online.  Progress is
- * reported at most once a second, and shown in pg_stat_activity.
+ * batch), as they do not for the ALTER TABLE whose rewrite this replaces;
+ * and its commit does not wait for the WAL to reach the disk (a batch lost
+ * in a crash is done again by the next run).  Every batch is recorded in
+ * the history, as run online.
  *
  *-------------------------------------------------------------------------
  */
@@ -45,20 +50,19 @@
 #include "trust.h"
 #include "txn.h"
 
-/* provision.batch_time, in milliseconds */
+/* provision.batch_time, in milliseconds; provision.backfill_workers */
 int			provision_batch_time = 20;
+int			provision_backfill_workers = 1;
 
 #define FIRST_BATCH_PAGES	8
 #define MAX_BATCH_PAGES		65536
 
 typedef struct Batch
 {
-	const OnlineStep *step;
+	const BackfillSpec *spec;
 	Oid			role;
 	const char *caller;
 	const char *run_as;
-	const char *prefix;			/* "UPDATE ... WHERE " */
-	const char *suffix;			/* " AND ..." */
 	BlockNumber start;
 	BlockNumber end;
 	uint64		rows;
@@ -68,12 +72,21 @@ static void
 batch_work(void *arg)
 {
 	Batch	   *batch = arg;
-	char	   *query = psprintf("%s" PROVISION_PAGE_RANGE_QUAL "%s", batch->prefix,
-								 batch->start, batch->end, batch->suffix);
+	const BackfillSpec *spec = batch->spec;
+	char	   *query = psprintf("%s" PROVISION_PAGE_RANGE_QUAL "%s", spec->prefix,
+								 batch->start, batch->end, spec->suffix);
 	TrustScope	scope;
 	char		timeout[32];
 	int			ret;
 
+	/* whose rights: checked in every batch's transaction */
+	batch->role = trust_declarer(spec->run_as, spec->model_name);
+	batch->caller = GetUserNameFromId(GetUserId(), false);
+	batch->run_as = GetUserNameFromId(batch->role, false);
+
+	/* the rest of the transaction, not of the subtransaction: LOCAL */
+	(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
 	trust_enter(batch->role, true, &scope);
 	snprintf(timeout, sizeof(timeout), "%d", provision_lock_timeout);
 	(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
@@ -88,46 +101,37 @@ batch_work(void *arg)
 	batch->rows = SPI_processed;
 	SPI_finish();
 	trust_leave(&scope);
-	history_record(batch->step->table, query, batch->caller, batch->run_as, true);
+	history_record(spec->table, query, batch->caller, batch->run_as, true);
 }
 
 /*
- * Fill the column of step (an ONLINE_BACKFILL) in every row the table had
- * when it started; step number stepno of nsteps, for progress reports.
+ * The statements of a backfill step, and the pages it walks (read in the
+ * current transaction).
  */
-void
-backfill_run(const OnlineStep *step, int stepno, int nsteps)
+BackfillSpec *
+backfill_prepare(const OnlineStep *step)
 {
-	Batch		batch;
+	BackfillSpec *spec = palloc0(sizeof(BackfillSpec));
+	const char *column = quote_identifier(step->column);
 	Relation	rel;
 	Oid			relid;
-	BlockNumber nblocks;
-	double		estimate;
-	uint64		total = 0;
-	BlockNumber pages = FIRST_BATCH_PAGES;
-	TimestampTz last_report = GetCurrentTimestamp();
-	bool		paused = false;
-	const char *column = quote_identifier(step->column);
 
-	memset(&batch, 0, sizeof(batch));
-	batch.step = step;
-	batch.role = trust_declarer(step->run_as, step->model_name);
-	batch.caller = GetUserNameFromId(GetUserId(), false);
-	batch.run_as = GetUserNameFromId(batch.role, false);
+	spec->table = pstrdup(step->table);
+	spec->model_name = pstrdup(step->model_name);
+	spec->run_as = pstrdup(step->run_as);
 	if (step->fill == BACKFILL_DEFAULT)
 	{
-		batch.prefix = psprintf("UPDATE %s SET %s = DEFAULT WHERE ", step->table, column);
-		batch.suffix = psprintf(" AND %s IS NULL", column);
+		spec->prefix = psprintf("UPDATE %s SET %s = DEFAULT WHERE ", step->table, column);
+		spec->suffix = psprintf(" AND %s IS NULL", column);
 	}
 	else
 	{
 		const char *source = quote_identifier(step->source);
 
-		batch.prefix = psprintf("UPDATE %s SET %s = %s WHERE ", step->table, column, source);
-		batch.suffix = psprintf(" AND %s IS DISTINCT FROM CAST(%s AS %s)", column, source,
+		spec->prefix = psprintf("UPDATE %s SET %s = %s WHERE ", step->table, column, source);
+		spec->suffix = psprintf(" AND %s IS DISTINCT FROM CAST(%s AS %s)", column, source,
 								step->type);
 	}
-
 	relid = lookup_table(lookup_schema(step->schema), step->schema, step->relname);
 	if (!OidIsValid(relid))
 		ereport(ERROR,
@@ -135,51 +139,70 @@ backfill_run(const OnlineStep *step, int stepno, int nsteps)
 				 errmsg("table \"%s\" was dropped during its online migration",
 						step->model_name)));
 	rel = relation_open(relid, AccessShareLock);
-	nblocks = RelationGetNumberOfBlocks(rel);
-	estimate = rel->rd_rel->reltuples;
+	spec->nblocks = RelationGetNumberOfBlocks(rel);
+	spec->estimate = rel->rd_rel->reltuples;
 	relation_close(rel, AccessShareLock);
-	txn_commit();
+	return spec;
+}
 
-	for (batch.start = 0; batch.start < nblocks; batch.start = batch.end)
+/*
+ * Fill pages [start, end) of spec's table, each batch in a transaction of
+ * its own run by runner; adds the rows changed to *rows as it goes.  In
+ * the session (not a worker), reports progress at most once a second,
+ * counting what others (workers) did too.
+ */
+void
+backfill_range(const BackfillSpec *spec, BlockNumber start, BlockNumber end,
+			   BatchRunner runner, pg_atomic_uint64 *rows, OtherRows others, void *others_arg)
+{
+	Batch		batch;
+	BlockNumber pages = FIRST_BATCH_PAGES;
+	TimestampTz last_report = GetCurrentTimestamp();
+	bool		session = !IsBackgroundWorker;
+	bool		paused = false;
+
+	memset(&batch, 0, sizeof(batch));
+	batch.spec = spec;
+
+	for (batch.start = start; batch.start < end; batch.start = batch.end)
 	{
 		TimestampTz began = GetCurrentTimestamp();
 		long		secs;
 		int			usecs;
 		double		elapsed;
+		double		next;
 
-		batch.end = Min(batch.start + pages, nblocks);
-		txn_report("step %d of %d on table %s: filling pages %u to %u of %u",
-				   stepno, nsteps, step->table, batch.start, batch.end - 1, nblocks);
-		txn_run(batch_work, &batch, step->model_name);
-		total += batch.rows;
+		batch.end = Min(batch.start + pages, end);
+		if (session)
+			txn_report("filling %s: pages %u to %u of %u", spec->table, batch.start,
+					   batch.end - 1, spec->nblocks);
+		runner(batch_work, &batch, spec->model_name);
+		pg_atomic_fetch_add_u64(rows, batch.rows);
 
 		/* about provision.batch_time a batch */
 		TimestampDifference(began, GetCurrentTimestamp(), &secs, &usecs);
-		elapsed = secs * 1000.0 + usecs / 1000.0;
-		if (elapsed < 1.0)
-			elapsed = 1.0;
-		{
-			double		next = (double) pages * provision_batch_time / elapsed;
+		elapsed = Max(secs * 1000.0 + usecs / 1000.0, 1.0);
+		next = (double) pages * provision_batch_time / elapsed;
+		next = Min(Max(next, pages / 2.0), pages * 2.0);
+		pages = (BlockNumber) Max(1.0, Min(next, (double) MAX_BATCH_PAGES));
 
-			next = Max(next, pages / 2.0);
-			next = Min(next, pages * 2.0);
-			pages = (BlockNumber) Max(1.0, Min(next, (double) MAX_BATCH_PAGES));
-		}
-
-		if (TimestampDifferenceExceeds(last_report, GetCurrentTimestamp(), 1000) &&
-			batch.end < nblocks)
+		if (session && batch.end < end &&
+			TimestampDifferenceExceeds(last_report, GetCurrentTimestamp(), 1000))
 		{
+			uint64		done = pg_atomic_read_u64(rows) +
+				(others ? others(others_arg) : 0);
+
 			last_report = GetCurrentTimestamp();
-			if (estimate > 0)
+			if (spec->estimate > 0)
 				ereport(NOTICE,
-						(errmsg("online step %d of %d on table \"%s\": " UINT64_FORMAT " of about %.0f rows filled",
-								stepno, nsteps, step->model_name, total, estimate)));
+						(errmsg("filling table \"%s\": " UINT64_FORMAT " of about %.0f rows",
+								spec->model_name, done, spec->estimate)));
 			else
 				ereport(NOTICE,
-						(errmsg("online step %d of %d on table \"%s\": " UINT64_FORMAT " rows filled, %u of %u pages",
-								stepno, nsteps, step->model_name, total, batch.end, nblocks)));
+						(errmsg("filling table \"%s\": " UINT64_FORMAT " rows",
+								spec->model_name, done)));
 		}
-		if (!paused)
+		if (session && !paused)
 		{
 			paused = true;
 			txn_pause();

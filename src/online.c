@@ -78,6 +78,13 @@ online_define_settings(void)
 							20, 1, 10000,
 							PGC_USERSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("provision.backfill_workers",
+							"Background workers that help provision_apply() fill a column.",
+							"Each fills an equal part of the table's pages, besides the session's own part.",
+							&provision_backfill_workers,
+							1, 0, 64,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
 	DefineCustomIntVariable("provision.pause_key",
 							"For tests: provision_apply() waits for pg_advisory_lock(pause_key, n) between steps.",
 							NULL,
@@ -289,6 +296,78 @@ run_concurrent(OnlineStep *step)
 	txn_run(concurrent_work, ddl, step->model_name);
 }
 
+/* tables smaller than this are filled by the session alone */
+#define PARALLEL_BACKFILL_PAGES	1024
+
+static uint64
+worker_rows_sum(void *arg)
+{
+	List	   *workers = arg;
+	uint64		sum = 0;
+	ListCell   *lc;
+
+	foreach(lc, workers)
+		sum += worker_rows(lfirst(lc));
+	return sum;
+}
+
+/*
+ * A backfill: the table's pages in equal parts, one for this session and
+ * one for each background worker (provision.backfill_workers) that could
+ * start; the session fills the parts of those that could not.
+ */
+static void
+run_backfill(OnlineStep *step)
+{
+	BackfillSpec *spec = backfill_prepare(step);
+	int			parts = spec->nblocks >= PARALLEL_BACKFILL_PAGES ?
+		provision_backfill_workers + 1 : 1;
+	BlockNumber share = spec->nblocks / parts;
+	List	   *workers = NIL;
+	List	   *leftover = NIL;
+	pg_atomic_uint64 rows;
+	ListCell   *lc;
+	int			k;
+
+	pg_atomic_init_u64(&rows, 0);
+	txn_commit();
+	PG_TRY();
+	{
+		for (k = 1; k < parts; k++)
+		{
+			BlockNumber start = share * k;
+			BlockNumber end = k == parts - 1 ? spec->nblocks : share * (k + 1);
+			Worker	   *w = worker_start_backfill(spec, start, end);
+
+			if (w != NULL)
+				workers = lappend(workers, w);
+			else
+				leftover = lappend(leftover, list_make2_int((int) start, (int) end));
+		}
+		backfill_range(spec, 0, parts > 1 ? share : spec->nblocks, txn_run, &rows,
+					   worker_rows_sum, workers);
+		foreach(lc, leftover)
+			backfill_range(spec, (BlockNumber) linitial_int(lfirst(lc)),
+						   (BlockNumber) lsecond_int(lfirst(lc)), txn_run, &rows,
+						   worker_rows_sum, workers);
+		while (workers != NIL)
+		{
+			Worker	   *w = linitial(workers);
+
+			worker_wait(w);
+			workers = list_delete_first(workers);
+		}
+	}
+	PG_CATCH();
+	{
+		foreach(lc, workers)
+			worker_stop(lfirst(lc));
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	txn_commit();
+}
+
 static void
 report_start(OnlineStep *step, int i, int n)
 {
@@ -389,7 +468,7 @@ run_plan(OnlinePlan *plan)
 					run_concurrent(step);
 					break;
 				case ONLINE_BACKFILL:
-					backfill_run(step, i, n);
+					run_backfill(step);
 					break;
 				case ONLINE_SWAP:
 					txn_run(swap_work, step, step->model_name);

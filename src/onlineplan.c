@@ -77,6 +77,7 @@
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parse_coerce.h"
+#include "catalog/pg_type_d.h"
 #include "parser/parser.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/acl.h"
@@ -1027,6 +1028,7 @@ plan_type_change(TableContext *cx, Change *change)
 	const char *shadow_name;
 	const char *relname = RelationGetRelationName(cx->rel);
 	char	   *type;
+	bool		shadow_notnull;
 	OnlineStep *step;
 	ListCell   *lc;
 
@@ -1072,10 +1074,18 @@ plan_type_change(TableContext *cx, Change *change)
 	type = format_type_with_typemod(typid, -1);
 	shadow = helper_of(cx->helpers, HELPER_SHADOW, att->attname.data);
 	shadow_name = shadow ? shadow->name : helper_shadow_name(NameStr(att->attname));
+
+	/*
+	 * A NOT NULL number gets a shadow NOT NULL DEFAULT 0: a catalog update,
+	 * and no check to validate later (the backfill and the trigger give
+	 * every row its value).  Others a helper check.
+	 */
+	shadow_notnull = att->attnotnull && TypeCategory(typid) == TYPCATEGORY_NUMERIC;
 	if (shadow != NULL && shadow->exists)
 	{
 		Form_pg_attribute satt = live_attribute(cx, shadow->name);
 
+		shadow_notnull = satt != NULL && satt->attnotnull;
 		if (satt == NULL || satt->atttypid != typid)
 		{
 			/* a shadow of another type: start over */
@@ -1095,9 +1105,10 @@ plan_type_change(TableContext *cx, Change *change)
 		if (shadow != NULL)		/* its trigger, left alone */
 			add_ddl(step, helper_drop_trigger_step(cx->model, cx->m, PHASE_ALTER_COLUMN,
 												   shadow->trigger), BLOCKING_BRIEF);
-		add_ddl(step, alter(cx, AT_AddColumn, shadow_name, "ADD COLUMN %s %s",
-							quote_identifier(shadow_name), type), BLOCKING_BRIEF);
-		if (att->attnotnull)
+		add_ddl(step, alter(cx, AT_AddColumn, shadow_name, "ADD COLUMN %s %s%s",
+							quote_identifier(shadow_name), type,
+							shadow_notnull ? " NOT NULL DEFAULT 0" : ""), BLOCKING_BRIEF);
+		if (att->attnotnull && !shadow_notnull)
 		{
 			const char *check = helper_not_null_name(relname, shadow_name);
 
@@ -1120,7 +1131,7 @@ plan_type_change(TableContext *cx, Change *change)
 
 	backfill_step(cx, BACKFILL_SHADOW, shadow_name, NameStr(att->attname), type,
 				  PHASE_ALTER_COLUMN);
-	if (att->attnotnull)
+	if (att->attnotnull && !shadow_notnull)
 	{
 		Helper	   *check = shadow ? helper_of(cx->helpers, HELPER_NOT_NULL, shadow_name) : NULL;
 		const char *check_name = helper_not_null_name(relname, shadow_name);
@@ -1534,6 +1545,8 @@ swap_steps(OnlineStep *swap, List **missing, bool planning)
 	List	   *adds = NIL;
 	List	   *steps = NIL;
 	char	   *default_text = NULL;
+	bool		shadow_notnull;
+	bool		shadow_hasdef;
 	Oid			seqtype = InvalidOid;
 	ListCell   *lc;
 	TableContext cx;
@@ -1552,6 +1565,16 @@ swap_steps(OnlineStep *swap, List **missing, bool planning)
 						column, swap->model_name)));
 	save_nestlevel = catalog_search_path_push();
 	att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	{
+		AttrNumber	shadow_attnum = get_attnum(relid, shadow);
+		Form_pg_attribute satt = shadow_attnum != InvalidAttrNumber ?
+			TupleDescAttr(RelationGetDescr(rel), shadow_attnum - 1) : NULL;
+
+		/* planned before the shadow is there: as it will be added */
+		shadow_notnull = satt ? satt->attnotnull :
+			att->attnotnull && TypeCategory(att->atttypid) == TYPCATEGORY_NUMERIC;
+		shadow_hasdef = satt ? satt->atthasdef : shadow_notnull;
+	}
 	memset(&cx, 0, sizeof(cx));
 	cx.model = swap->owner;
 	cx.m = swap->model;
@@ -1684,7 +1707,7 @@ swap_steps(OnlineStep *swap, List **missing, bool planning)
 	steps = lappend(steps, table_statement(&cx, DDL_RENAME_COLUMN, NULL, column, shadow,
 										   psprintf("ALTER TABLE %s RENAME COLUMN %s TO %s",
 													table, quote_identifier(shadow), qcol)));
-	if (att->attnotnull)
+	if (att->attnotnull && !shadow_notnull)
 	{
 		char	   *check = helper_not_null_name(relname, shadow);
 
@@ -1696,6 +1719,9 @@ swap_steps(OnlineStep *swap, List **missing, bool planning)
 	if (default_text != NULL)
 		steps = lappend(steps, alter(&cx, AT_ColumnDefault, column,
 									 "ALTER COLUMN %s SET DEFAULT %s", qcol, default_text));
+	else if (shadow_hasdef)
+		steps = lappend(steps, alter(&cx, AT_ColumnDefault, column,
+									 "ALTER COLUMN %s DROP DEFAULT", qcol));
 	if (OidIsValid(deps.identity_seq))
 		steps = lappend(steps, alter(&cx, AT_AddIdentity, column,
 									 "ALTER COLUMN %s ADD GENERATED %s AS IDENTITY (START WITH " INT64_FORMAT ")",

@@ -21,6 +21,10 @@
  * checks the statement as every statement of a model is checked).
  * Nothing runs as a superuser on a declarer's behalf.
  *
+ * A backfill worker runs the batches of its part of the table's pages
+ * (backfill.c), each batch a transaction of its own, as the model's
+ * declarer, retried on lock timeouts like the session's own.
+ *
  * The worker's errors and notices come back to the session through a
  * message queue, with their SQLSTATE, and are raised there.  When the
  * session ends or is cancelled while it waits, the worker is terminated:
@@ -50,10 +54,18 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "backfill.h"
 #include "registry.h"
+#include "txn.h"
 
 #define WORKER_QUEUE_SIZE	16384
 #define WORKER_NSTRINGS		8
+
+typedef enum WorkerJob
+{
+	JOB_STATEMENT,				/* run a DDLStep at top level */
+	JOB_BACKFILL				/* fill a range of pages */
+} WorkerJob;
 
 /* what the session hands to its worker, in dynamic shared memory */
 typedef struct WorkerTask
@@ -62,8 +74,18 @@ typedef struct WorkerTask
 	Oid			session_user;	/* who the worker connects as */
 	Oid			current_user;	/* the caller's role */
 	Oid			function;		/* a function of the extension: its schema */
+	WorkerJob	job;
 	DDLKind		kind;
 	bool		done;			/* set by the worker once it committed */
+	/* JOB_BACKFILL: its pages, the session's settings, the rows it changed */
+	BlockNumber start;
+	BlockNumber end;
+	BlockNumber nblocks;
+	int			lock_timeout;
+	int			lock_retries;
+	int			lock_retry_delay;
+	int			batch_time;
+	pg_atomic_uint64 rows;
 	Size		queue_offset;
 	Size		string_offsets[WORKER_NSTRINGS];	/* 0: NULL */
 	char		data[FLEXIBLE_ARRAY_MEMBER];
@@ -137,6 +159,12 @@ task_step(WorkerTask *task)
 	return step;
 }
 
+static void
+set_kind(WorkerTask *task, const void *arg)
+{
+	task->kind = ((const DDLStep *) arg)->kind;
+}
+
 /* the session went away or gave up: so does its worker */
 static void
 terminate_worker(dsm_segment *seg, Datum arg)
@@ -147,58 +175,68 @@ terminate_worker(dsm_segment *seg, Datum arg)
 	TerminateBackgroundWorker(handle);
 }
 
-/*
- * Run step at top level in a background worker and wait for it; its
- * error, if any, is raised here.  Call with no snapshot held.
- */
-void
-worker_run(const DDLStep *step)
+/* a worker started, for worker_wait() */
+struct Worker
 {
-	const char *strings[WORKER_NSTRINGS];
+	dsm_segment *seg;
+	shm_mq_handle *mqh;
+	BackgroundWorkerHandle *handle;
+	WorkerTask *task;
+	const char *what;			/* for messages */
+};
+
+/*
+ * Start a worker for the task of strings and settings set by fill();
+ * NULL when no slot is free and missing_ok, else an error.
+ */
+static Worker *
+worker_start(WorkerJob job, const char *strings[WORKER_NSTRINGS], const char *what,
+			 bool missing_ok, void (*fill) (WorkerTask *task, const void *arg),
+			 const void *arg)
+{
 	Size		size = offsetof(WorkerTask, data);
 	Size		offset;
-	dsm_segment *seg;
-	WorkerTask *task;
+	Worker	   *w = palloc0(sizeof(Worker));
 	shm_mq	   *queue;
-	shm_mq_handle *mqh;
 	BackgroundWorker worker;
-	BackgroundWorkerHandle *handle;
 	MemoryContext old;
 	pid_t		pid;
-	ErrorData  *error = NULL;
 	int			i;
 
-	step_strings(step, strings);
 	for (i = 0; i < WORKER_NSTRINGS; i++)
 		size += strings[i] ? strlen(strings[i]) + 1 : 0;
 	size = MAXALIGN(size);
 	offset = size;
 	size += WORKER_QUEUE_SIZE;
 
-	seg = dsm_create(size, 0);
-	task = dsm_segment_address(seg);
-	memset(task, 0, offsetof(WorkerTask, data));
-	task->database = MyDatabaseId;
-	task->session_user = GetSessionUserId();
-	task->current_user = GetUserId();
-	task->function = extension_function;
-	task->kind = step->kind;
-	task->queue_offset = offset;
+	w->what = what;
+	w->seg = dsm_create(size, 0);
+	w->task = dsm_segment_address(w->seg);
+	memset(w->task, 0, offsetof(WorkerTask, data));
+	w->task->database = MyDatabaseId;
+	w->task->session_user = GetSessionUserId();
+	w->task->current_user = GetUserId();
+	w->task->function = extension_function;
+	w->task->job = job;
+	w->task->queue_offset = offset;
+	pg_atomic_init_u64(&w->task->rows, 0);
 	{
-		char	   *p = task->data;
+		char	   *p = w->task->data;
 
 		for (i = 0; i < WORKER_NSTRINGS; i++)
 		{
 			if (strings[i] == NULL)
 				continue;
-			task->string_offsets[i] = p - (char *) task;
+			w->task->string_offsets[i] = p - (char *) w->task;
 			strcpy(p, strings[i]);
 			p += strlen(strings[i]) + 1;
 		}
 	}
-	queue = shm_mq_create((char *) task + offset, WORKER_QUEUE_SIZE);
+	if (fill != NULL)
+		fill(w->task, arg);
+	queue = shm_mq_create((char *) w->task + offset, WORKER_QUEUE_SIZE);
 	shm_mq_set_receiver(queue, MyProc);
-	mqh = shm_mq_attach(queue, seg, NULL);
+	w->mqh = shm_mq_attach(queue, w->seg, NULL);
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -208,26 +246,42 @@ worker_run(const DDLStep *step)
 	strlcpy(worker.bgw_function_name, "provision_online_worker_main", BGW_MAXLEN);
 	snprintf(worker.bgw_name, BGW_MAXLEN, "provision online worker for PID %d", MyProcPid);
 	snprintf(worker.bgw_type, BGW_MAXLEN, "provision online worker");
-	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
+	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(w->seg));
 	worker.bgw_notify_pid = MyProcPid;
 
 	/* the handle outlives the transaction, for the detach callback */
 	old = MemoryContextSwitchTo(TopMemoryContext);
-	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	if (!RegisterDynamicBackgroundWorker(&worker, &w->handle))
+	{
+		MemoryContextSwitchTo(old);
+		dsm_detach(w->seg);
+		if (missing_ok)
+			return NULL;
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-				 errmsg("could not start a background worker to run \"%s\"", step->sql),
+				 errmsg("could not start a background worker to run \"%s\"", what),
 				 errdetail("Every background worker slot is in use."),
 				 errhint("Raise max_worker_processes, or run CALL provision_apply() again when a slot is free.")));
+	}
 	MemoryContextSwitchTo(old);
-	on_dsm_detach(seg, terminate_worker, PointerGetDatum(handle));
-	shm_mq_set_handle(mqh, handle);
-	if (WaitForBackgroundWorkerStartup(handle, &pid) == BGWH_POSTMASTER_DIED)
+	on_dsm_detach(w->seg, terminate_worker, PointerGetDatum(w->handle));
+	shm_mq_set_handle(w->mqh, w->handle);
+	if (WaitForBackgroundWorkerStartup(w->handle, &pid) == BGWH_POSTMASTER_DIED)
 		ereport(ERROR,
 				(errcode(ERRCODE_ADMIN_SHUTDOWN),
 				 errmsg("postmaster exited while starting a background worker")));
+	return w;
+}
 
-	/* its messages, until it detaches */
+/*
+ * Wait for a worker to end, passing its notices on; its error, if any, is
+ * raised here.
+ */
+void
+worker_wait(Worker *w)
+{
+	ErrorData  *error = NULL;
+
 	for (;;)
 	{
 		Size		nbytes;
@@ -235,7 +289,7 @@ worker_run(const DDLStep *step)
 		StringInfoData msg;
 		char		msgtype;
 
-		if (shm_mq_receive(mqh, &nbytes, &data, false) != SHM_MQ_SUCCESS)
+		if (shm_mq_receive(w->mqh, &nbytes, &data, false) != SHM_MQ_SUCCESS)
 			break;
 		initStringInfo(&msg);
 		appendBinaryStringInfo(&msg, data, nbytes);
@@ -256,20 +310,133 @@ worker_run(const DDLStep *step)
 		}
 		pfree(msg.data);
 	}
-	(void) WaitForBackgroundWorkerShutdown(handle);
+	(void) WaitForBackgroundWorkerShutdown(w->handle);
 	if (error != NULL)
 		ThrowErrorData(error);
 	pg_read_barrier();
-	if (!task->done)
+	if (!w->task->done)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("background worker running \"%s\" exited without finishing", step->sql),
+				 errmsg("background worker running \"%s\" exited without finishing", w->what),
 				 errhint("Run CALL provision_apply() again: it finishes or removes what was left.")));
-	dsm_detach(seg);
+	dsm_detach(w->seg);
+}
+
+/* the rows a backfill worker changed so far */
+uint64
+worker_rows(Worker *w)
+{
+	return pg_atomic_read_u64(&w->task->rows);
+}
+
+/* stop a worker now (the session gives up) */
+void
+worker_stop(Worker *w)
+{
+	dsm_detach(w->seg);
 }
 
 /*
- * The background worker: runs one statement at top level, then exits.
+ * Run step at top level in a background worker and wait for it; its
+ * error, if any, is raised here.  Call with no snapshot held.
+ */
+void
+worker_run(const DDLStep *step)
+{
+	const char *strings[WORKER_NSTRINGS];
+	Worker	   *w;
+
+	step_strings(step, strings);
+	w = worker_start(JOB_STATEMENT, strings, step->sql, false, set_kind, step);
+	worker_wait(w);
+}
+
+static void
+set_backfill(WorkerTask *task, const void *arg)
+{
+	const BlockNumber *range = arg;
+
+	task->start = range[0];
+	task->end = range[1];
+	task->nblocks = range[2];
+	task->lock_timeout = provision_lock_timeout;
+	task->lock_retries = provision_lock_retries;
+	task->lock_retry_delay = provision_lock_retry_delay;
+	task->batch_time = provision_batch_time;
+}
+
+/*
+ * Start a worker filling pages [start, end) of spec's table; NULL when no
+ * worker slot is free (the session fills them itself).  The worker lives
+ * across the session's commits until worker_wait() or worker_stop().
+ */
+Worker *
+worker_start_backfill(const BackfillSpec *spec, BlockNumber start, BlockNumber end)
+{
+	const char *strings[WORKER_NSTRINGS] = {spec->table, spec->model_name, spec->prefix,
+	spec->suffix, NULL, NULL, spec->run_as, NULL};
+	BlockNumber range[3] = {start, end, spec->nblocks};
+	Worker	   *w = worker_start(JOB_BACKFILL, strings,
+								 psprintf("%s... (pages %u to %u)", spec->prefix, start, end - 1),
+								 true, set_backfill, range);
+
+	if (w != NULL)
+		dsm_pin_mapping(w->seg);
+	return w;
+}
+
+/*
+ * A batch of a worker's backfill in a transaction of its own, retried on
+ * lock timeouts and deadlocks with backoff, as txn_run() does in the
+ * session.
+ */
+static void
+worker_batch(void (*work) (void *arg), void *arg, const char *table)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile long delay = provision_lock_retry_delay;
+	volatile int attempt;
+
+	for (attempt = 0;; attempt++)
+	{
+		ErrorData  *volatile edata = NULL;
+
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		MemoryContextSwitchTo(cxt);
+		PG_TRY();
+		{
+			/* SPI needs an outer snapshot; a worker has no portal to give one */
+			PushActiveSnapshot(GetTransactionSnapshot());
+			work(arg);
+			PopActiveSnapshot();
+			CommitTransactionCommand();
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			if ((edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE &&
+				 edata->sqlerrcode != ERRCODE_T_R_DEADLOCK_DETECTED) ||
+				attempt >= provision_lock_retries)
+				PG_RE_THROW();
+			FlushErrorState();
+			AbortCurrentTransaction();
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(cxt);
+		if (edata == NULL)
+			break;
+		pg_usleep(delay * 1000L);
+		delay = Min(delay * 2, 30000);
+		CHECK_FOR_INTERRUPTS();
+	}
+	(void) table;
+}
+
+/*
+ * The background worker: runs one statement at top level, or one part of
+ * a backfill, then exits.
  */
 void
 provision_online_worker_main(Datum main_arg)
@@ -298,19 +465,43 @@ provision_online_worker_main(Datum main_arg)
 
 	BackgroundWorkerInitializeConnectionByOid(task->database, task->session_user, 0);
 
-	/* the step and its statement live for the whole session */
+	/* what it runs lives for the whole session */
 	cxt = AllocSetContextCreate(TopMemoryContext, "provision online worker",
 								ALLOCSET_DEFAULT_SIZES);
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	MemoryContextSwitchTo(cxt);
-	step = task_step(task);
 	registry_use_schema_of(task->function);
 	SetUserIdAndSecContext(task->current_user, 0);
-	debug_query_string = step->sql;
-	pgstat_report_activity(STATE_RUNNING, step->sql);
 
-	run_top_level_step(step);
+	if (task->job == JOB_BACKFILL)
+	{
+		BackfillSpec *spec = palloc0(sizeof(BackfillSpec));
+		spec->table = pstrdup(task_string(task, 0));
+		spec->model_name = pstrdup(task_string(task, 1));
+		spec->prefix = pstrdup(task_string(task, 2));
+		spec->suffix = pstrdup(task_string(task, 3));
+		spec->run_as = pstrdup(task_string(task, 6));
+		spec->nblocks = task->nblocks;
+		provision_lock_timeout = task->lock_timeout;
+		provision_lock_retries = task->lock_retries;
+		provision_lock_retry_delay = task->lock_retry_delay;
+		provision_batch_time = task->batch_time;
+		debug_query_string = spec->prefix;
+		pgstat_report_activity(STATE_RUNNING, spec->prefix);
+		CommitTransactionCommand();
+		MemoryContextSwitchTo(cxt);
+		backfill_range(spec, task->start, task->end, worker_batch, &task->rows, NULL, NULL);
+		StartTransactionCommand();
+	}
+	else
+	{
+		step = task_step(task);
+		step->kind = task->kind;
+		debug_query_string = step->sql;
+		pgstat_report_activity(STATE_RUNNING, step->sql);
+		run_top_level_step(step);
+	}
 
 	CommitTransactionCommand();
 	pg_write_barrier();
