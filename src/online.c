@@ -373,14 +373,15 @@ report_start(OnlineStep *step, int i, int n)
 {
 	const char *what = step_description(step);
 
-	if (step->model_name != NULL)
+	if (step->model_name != NULL && step->phase != PHASE_CREATE)
 		ereport(NOTICE,
 				(errmsg("online step %d of %d on table \"%s\": %s", i, n, step->model_name, what)));
 	else
 		ereport(NOTICE,
 				(errmsg("online step %d of %d: %s", i, n, what)));
-	txn_report("step %d of %d%s%s: %s", i, n, step->table ? " on table " : "",
-			   step->table ? step->table : "", what);
+	txn_report("step %d of %d%s%s: %s", i, n,
+			   step->table && step->phase != PHASE_CREATE ? " on table " : "",
+			   step->table && step->phase != PHASE_CREATE ? step->table : "", what);
 }
 
 static void
@@ -434,7 +435,7 @@ refuse_plan(OnlinePlan *plan, bool allow_destructive)
 							   "%d changes cannot be applied online",
 							   n, n),
 				 errdetail("%s", joined_lines(plan->refused)),
-				 errhint("Nothing was changed. Apply it with provision_migrate(), which holds its locks until it commits, when the table can wait; or change the model.")));
+				 errhint("Nothing was changed. provision_migrate() applies such changes, holding its locks until it commits, when the table can wait; or change the model.")));
 }
 
 /* run one round's plan; returns the number of steps run */
@@ -507,10 +508,10 @@ online_apply(Model **models, int nmodels, bool allow_destructive)
 		drift_run(&run, models, nmodels);
 		plan = online_plan(&run);
 		PopActiveSnapshot();
-		if (plan->steps == NIL)
-			break;
 		if (round == 1 || plan->unsafe != NIL || plan->refused != NIL)
 			refuse_plan(plan, allow_destructive);
+		if (plan->steps == NIL)
+			break;
 		for (i = 0; i < nmodels; i++)
 			check_model_names(models[i]);
 		check_plan_runnable(plan);

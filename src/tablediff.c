@@ -666,7 +666,8 @@ static void
 compare_column(DriftContext *cx, const ColumnShape *d, const ColumnShape *a)
 {
 	const char *name = quote_identifier(d->name);
-	bool		both_serial = d->serial[0] != '\0' && strcmp(d->serial, a->serial) == 0;
+	/* serial and bigserial differ in their type only (column_type) */
+	bool		both_serial = d->serial[0] != '\0' && a->serial[0] != '\0';
 	Change	   *change;
 
 	if (strcmp(d->type, a->type) != 0 || strcmp(d->collation, a->collation) != 0)
