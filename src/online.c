@@ -456,8 +456,8 @@ run_plan(OnlinePlan *plan)
 			TimestampTz began;
 
 			i++;
-			txn_pause();
 			report_start(step, i, n);
+			txn_pause();
 			began = GetCurrentTimestamp();
 			switch (step->kind)
 			{

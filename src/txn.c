@@ -165,7 +165,8 @@ txn_run(TxnWork work, void *arg, const char *table)
 
 /*
  * The test hook: wait for pg_advisory_lock(provision.pause_key, n) to be
- * free (shared, released at once), n counting the pauses of this call.
+ * free (shared, released at once), n counting the pauses of this call;
+ * pg_stat_activity shows what comes next meanwhile.
  */
 void
 txn_pause(void)
@@ -177,7 +178,6 @@ txn_pause(void)
 	pauses++;
 	/* what pg_advisory_lock_shared(int4, int4) locks */
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) provision_pause_key, (uint32) pauses, 2);
-	txn_report("paused (%d)", pauses);
 	(void) LockAcquire(&tag, ShareLock, true, false);
 	(void) LockRelease(&tag, ShareLock, true);
 }
