@@ -297,7 +297,8 @@ SELECT relowner::regrole FROM pg_class WHERE relname = 'owned_v_key';
 SELECT DISTINCT executed_by, run_as, online FROM provision_history WHERE table_name = 'onl.owned' AND statement LIKE '%CONCURRENTLY%';
 
 -- clean up
-SELECT provision_forget(table_name) FROM provision_models;
+SELECT count(*) AS forgotten FROM (SELECT provision_forget(table_name) FROM provision_models
+ WHERE schema_name IN ('onl', 'onl_new')) f;
 DROP SCHEMA onl, onl_new CASCADE;
 DROP OWNED BY regress_onl_declarer, regress_onl_other;
 DROP ROLE regress_onl_declarer, regress_onl_other;

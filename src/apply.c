@@ -17,6 +17,7 @@
 #include "utils/memutils.h"
 
 #include "catalog.h"
+#include "migrate.h"
 #include "name.h"
 #include "online.h"
 #include "registry.h"
@@ -40,8 +41,7 @@ provision_apply(PG_FUNCTION_ARGS)
 	CallContext *call = (CallContext *) fcinfo->context;
 	MemoryContext cxt;
 	MemoryContext old;
-	Model	  **models;
-	int			nmodels;
+	Selection	sel;
 	bool		allow_destructive;
 
 	if (call == NULL || !IsA(call, CallContext) || call->atomic)
@@ -70,31 +70,8 @@ provision_apply(PG_FUNCTION_ARGS)
 	/* what the call keeps across its commits */
 	cxt = AllocSetContextCreate(PortalContext, "provision_apply", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
-	if (PG_ARGISNULL(0))
-		models = registry_fetch_all(&nmodels, MODEL_SHAPE);
-	else
-	{
-		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-		char	   *schema;
-		char	   *table;
-
-		if (name[0] == '\0')
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("table name must not be empty"),
-					 errhint("Pass NULL to work on every declared model.")));
-		parse_table_name(name, &schema, &table);
-		models = palloc(sizeof(Model *));
-		models[0] = registry_fetch(schema, table, MODEL_SHAPE);
-		if (models[0] == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("no model is declared for table \"%s\"",
-							display_name(schema, table)),
-					 errhint("Declare it with provision_define(), or adopt the existing table with provision_capture().")));
-		nmodels = 1;
-	}
-	online_apply(models, nmodels, allow_destructive);
+	selected_models(fcinfo, 0, &sel);
+	online_apply(&sel, allow_destructive);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 	PG_RETURN_VOID();

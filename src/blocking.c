@@ -471,9 +471,20 @@ classify(DDLStep *step)
 			return BLOCKING_SCAN;	/* SHARE: writes wait while it builds */
 		case DDL_ALTER_DOMAIN:
 			/* a constraint added or validated, NOT NULL set: columns checked */
-			if (step->domain_subtype == 'C' || step->domain_subtype == 'V' ||
-				step->domain_subtype == 'O')
+			if (step->domain_subtype == 'C')
+			{
+				List	   *parsed = provision_raw_parser(step->sql);
+				Node	   *stmt = list_length(parsed) == 1 ?
+					linitial_node(RawStmt, parsed)->stmt : NULL;
+
+				if (stmt != NULL && IsA(stmt, AlterDomainStmt) &&
+					IsA(((AlterDomainStmt *) stmt)->def, Constraint) &&
+					((Constraint *) ((AlterDomainStmt *) stmt)->def)->skip_validation)
+					return BLOCKING_BRIEF;	/* NOT VALID */
 				return BLOCKING_SCAN;
+			}
+			if (step->domain_subtype == 'V' || step->domain_subtype == 'O')
+				return BLOCKING_SCAN;	/* SHARE on every table using it */
 			return BLOCKING_BRIEF;
 		case DDL_ALTER_ENUM:
 		case DDL_DROP_INDEX:

@@ -260,6 +260,22 @@ helper_named(List *helpers, HelperKind kind, const char *name)
 	return NULL;
 }
 
+/* an index an online migration is building: not one of the table's own */
+bool
+helper_index_oid(List *helpers, Oid indexoid)
+{
+	ListCell   *lc;
+
+	foreach(lc, helpers)
+	{
+		Helper	   *helper = lfirst(lc);
+
+		if (helper->kind == HELPER_INDEX && helper->oid == indexoid)
+			return true;
+	}
+	return false;
+}
+
 /* a shadow column: not a column of the table as far as its model goes */
 bool
 is_helper_column(List *helpers, const char *name)

@@ -50,6 +50,7 @@ extern List *find_helpers(Relation rel, const TableShape *actual);
 extern Helper *helper_of(List *helpers, HelperKind kind, const char *column);
 extern Helper *helper_named(List *helpers, HelperKind kind, const char *name);
 extern bool is_helper_column(List *helpers, const char *name);
+extern bool helper_index_oid(List *helpers, Oid indexoid);
 extern bool is_helper_constraint(List *helpers, const char *name);
 extern List *helper_changes(const Model *model, int m, Relation rel, List *helpers);
 extern DDLStep *helper_drop_trigger_step(const Model *model, int m, DDLPhase phase,

@@ -40,6 +40,7 @@
 #include "drift.h"
 #include "engine.h"
 #include "lock.h"
+#include "migrate.h"
 #include "name.h"
 #include "online.h"
 #include "registry.h"
@@ -55,7 +56,7 @@ PG_FUNCTION_INFO_V1(provision_capture);
  * the models of other kinds of that name.  A name without a model is an
  * error.
  */
-static void
+void
 selected_models(FunctionCallInfo fcinfo, int argno, Selection *sel)
 {
 	char	   *schema;

@@ -487,12 +487,12 @@ run_plan(OnlinePlan *plan)
 }
 
 /*
- * Bring the tables of models in line with them online.  Called by the
+ * Bring the tables (and objects) of sel in line with their models online.  Called by the
  * procedure provision_apply(), outside any transaction block, in a memory
  * context that outlives its commits.
  */
 void
-online_apply(Model **models, int nmodels, bool allow_destructive)
+online_apply(const Selection *sel, bool allow_destructive)
 {
 	int			total = 0;
 	int			round;
@@ -505,15 +505,15 @@ online_apply(Model **models, int nmodels, bool allow_destructive)
 		int			i;
 
 		PushActiveSnapshot(GetTransactionSnapshot());
-		drift_run(&run, models, nmodels);
+		drift_run(&run, sel);
 		plan = online_plan(&run);
 		PopActiveSnapshot();
 		if (round == 1 || plan->unsafe != NIL || plan->refused != NIL)
 			refuse_plan(plan, allow_destructive);
 		if (plan->steps == NIL)
 			break;
-		for (i = 0; i < nmodels; i++)
-			check_model_names(models[i]);
+		for (i = 0; i < sel->nmodels; i++)
+			check_model_names(sel->models[i]);
 		check_plan_runnable(plan);
 		txn_commit();
 		total += run_plan(plan);

@@ -68,13 +68,7 @@ extern List *swap_steps(OnlineStep *swap, List **missing, bool planning);
 extern char *backfill_description(const OnlineStep *step);
 
 /* online.c */
-extern int	provision_lock_retries;
-extern int	provision_lock_retry_delay;
-extern int	provision_batch_time;
-extern int	provision_pause_key;
 extern void online_define_settings(void);
-extern void online_apply(Model **models, int nmodels, bool allow_destructive);
-extern void online_pause_point(const char *where);
-extern void online_report_activity(const char *fmt,...) pg_attribute_printf(1, 2);
+extern void online_apply(const Selection *sel, bool allow_destructive);
 
 #endif							/* PROVISION_ONLINE_H */

@@ -192,6 +192,31 @@ table_statement(TableContext *cx, DDLKind kind, const char *object, const char *
 	return step;
 }
 
+/*
+ * A statement on index of the table (CREATE or DROP INDEX CONCURRENTLY,
+ * ALTER INDEX RENAME TO other): the index is the target, the table its
+ * owner, as for an index model's own steps
+ */
+static DDLStep *
+index_statement(TableContext *cx, DDLKind kind, const char *index, const char *other,
+				char *sql)
+{
+	DDLStep    *step = make_step(cx->table, cx->m, PHASE_ALTER_COLUMN, kind, sql);
+
+	step->model_name = display_name(cx->model->schema, cx->model->table);
+	step->target_schema = cx->model->schema;
+	step->target_name = pstrdup(index);
+	step->other = other ? pstrdup(other) : NULL;
+	step->owner_schema = cx->model->schema;
+	step->owner_table = cx->model->table;
+	step->run_as = cx->model->declared_by;
+	return step;
+}
+
+static void plan_concurrent_index(TableContext *cx, const char *name, char *sql,
+								  DDLPhase phase, const char *run_as);
+static void plan_index_model(TableContext *cx, DDLStep *ddl);
+
 static void
 refuse(TableContext *cx, Change *change, const char *why)
 {
@@ -269,8 +294,16 @@ plan_as_is(TableContext *cx, Change *change)
 	foreach(lc, change->steps)
 	{
 		DDLStep    *ddl = lfirst(lc);
-		Blocking	b = step_blocking(ddl);
+		Blocking	b;
 
+		if (list_member_ptr(cx->run->creation, ddl))
+			continue;			/* run with the creation of what is missing */
+		if (ddl->kind == DDL_CREATE_INDEX || ddl->kind == DDL_DROP_INDEX)
+		{
+			plan_index_model(cx, ddl);
+			continue;
+		}
+		b = step_blocking(ddl);
 		if (ddl->phase == PHASE_VALIDATE && ddl->kind == DDL_ALTER_TABLE &&
 			ddl->nsubcommands == 1 && ddl->subcommands[0] == AT_ValidateConstraint)
 		{
@@ -862,24 +895,83 @@ same_index_definition(const Helper *helper, const char *sql)
  * INVALID or different one is dropped concurrently first.
  */
 static void
-plan_concurrent_index(TableContext *cx, const char *name, char *sql, DDLPhase phase)
+plan_concurrent_index(TableContext *cx, const char *name, char *sql, DDLPhase phase,
+					  const char *run_as)
 {
 	Helper	   *helper = helper_named(cx->helpers, HELPER_INDEX, name);
 	DDLStep    *build;
 
 	if (helper != NULL)
 	{
+		DDLStep    *drop;
+
 		use_helper(cx, helper);
 		if (helper->valid && same_index_definition(helper, sql))
 			return;
-		add_ddl(new_step(cx, ONLINE_CONCURRENT, phase),
-				table_statement(cx, DDL_DROP_INDEX_CONCURRENTLY, name, NULL, NULL,
-								psprintf("DROP INDEX CONCURRENTLY %s",
-										 quoted_name(cx->model->schema, name))),
-				BLOCKING_NONE);
+		drop = index_statement(cx, DDL_DROP_INDEX_CONCURRENTLY, name, NULL,
+							   psprintf("DROP INDEX CONCURRENTLY %s",
+										quoted_name(cx->model->schema, name)));
+		if (run_as != NULL)
+			drop->run_as = run_as;
+		add_ddl(new_step(cx, ONLINE_CONCURRENT, phase), drop, BLOCKING_NONE);
 	}
-	build = table_statement(cx, DDL_CREATE_INDEX_CONCURRENTLY, name, NULL, NULL, sql);
+	build = index_statement(cx, DDL_CREATE_INDEX_CONCURRENTLY, name, NULL, sql);
+	if (run_as != NULL)
+		build->run_as = run_as;
 	add_ddl(new_step(cx, ONLINE_CONCURRENT, phase), build, BLOCKING_NONE);
+}
+
+/*
+ * An index model's statement, online: CREATE INDEX built CONCURRENTLY
+ * under a helper name (an interrupted build leaves it INVALID, found and
+ * built again by the next run), then renamed to its own; DROP INDEX
+ * CONCURRENTLY.  The statement is the model's own, with CONCURRENTLY and
+ * the helper name put in; it is checked again as every statement is.
+ */
+static void
+plan_index_model(TableContext *cx, DDLStep *ddl)
+{
+	OnlineStep *step;
+
+	if (ddl->kind == DDL_DROP_INDEX)
+	{
+		DDLStep    *drop = index_statement(cx, DDL_DROP_INDEX_CONCURRENTLY, ddl->target_name,
+										   NULL,
+										   psprintf("DROP INDEX CONCURRENTLY %s",
+													quoted_name(ddl->target_schema,
+																ddl->target_name)));
+
+		drop->target_schema = ddl->target_schema;
+		drop->run_as = ddl->run_as;
+		add_ddl(new_step(cx, ONLINE_CONCURRENT, ddl->phase), drop, BLOCKING_NONE);
+		return;
+	}
+	else
+	{
+		const char *qname = quote_identifier(ddl->target_name);
+		char	   *helper = helper_index_name(ddl->target_name);
+		char	   *marker = psprintf("INDEX %s ON ", qname);
+		char	   *at = strstr(ddl->sql, marker);
+		char	   *sql;
+		DDLStep    *rename;
+
+		if (at == NULL)
+		{
+			/* not the text index.c writes: as it is (refused on a table with rows) */
+			step = new_step(cx, ONLINE_DDL, ddl->phase);
+			add_ddl(step, ddl, BLOCKING_UNKNOWN);
+			return;
+		}
+		sql = psprintf("%.*sINDEX CONCURRENTLY %s ON %s", (int) (at - ddl->sql), ddl->sql,
+					   quote_identifier(helper), at + strlen(marker));
+		plan_concurrent_index(cx, helper, sql, ddl->phase, ddl->run_as);
+		rename = index_statement(cx, DDL_RENAME_INDEX, helper, ddl->target_name,
+								 psprintf("ALTER INDEX %s RENAME TO %s",
+										  quoted_name(ddl->target_schema, helper), qname));
+		rename->target_schema = ddl->target_schema;
+		rename->run_as = ddl->run_as;
+		add_ddl(new_step(cx, ONLINE_DDL, ddl->phase), rename, BLOCKING_BRIEF);
+	}
 }
 
 /* the names of a raw constraint's columns, quoted, joined */
@@ -968,7 +1060,7 @@ plan_unique(TableContext *cx, Change *change, DDLStep *add, List *drops)
 	}
 	if (con->indexspace != NULL)
 		appendStringInfo(&sql, " TABLESPACE %s", quote_identifier(con->indexspace));
-	plan_concurrent_index(cx, index, sql.data, PHASE_ADD_CONSTRAINT);
+	plan_concurrent_index(cx, index, sql.data, PHASE_ADD_CONSTRAINT, NULL);
 
 	attach = new_step(cx, ONLINE_DDL, PHASE_ADD_CONSTRAINT);
 	foreach(lc, drops)
@@ -1163,7 +1255,7 @@ plan_type_change(TableContext *cx, Change *change)
 			refuse(cx, change, psprintf("the column cannot be swapped for a new one: %s", why));
 			return;
 		}
-		plan_concurrent_index(cx, name, sql, PHASE_ALTER_COLUMN);
+		plan_concurrent_index(cx, name, sql, PHASE_ALTER_COLUMN, NULL);
 	}
 
 	step = new_step(cx, ONLINE_SWAP, PHASE_ALTER_COLUMN);
@@ -1228,7 +1320,7 @@ plan_cleanup(TableContext *cx, Helper *helper)
 	{
 		case HELPER_INDEX:
 			add_ddl(new_step(cx, ONLINE_CONCURRENT, PHASE_DROP_CONSTRAINT),
-					table_statement(cx, DDL_DROP_INDEX_CONCURRENTLY, helper->name, NULL, NULL,
+					index_statement(cx, DDL_DROP_INDEX_CONCURRENTLY, helper->name, NULL,
 									psprintf("DROP INDEX CONCURRENTLY %s",
 											 quoted_name(cx->model->schema, helper->name))),
 					BLOCKING_NONE);
@@ -1367,11 +1459,55 @@ plan_creation(OnlinePlan *plan, DriftRun *run)
 		{
 			step->table = ddl->table;
 			step->model_name = ddl->model_name;
-			step->schema = run->models[ddl->model]->schema;
-			step->relname = run->models[ddl->model]->table;
+			step->schema = run->sel.models[ddl->model]->schema;
+			step->relname = run->sel.models[ddl->model]->table;
 		}
 		add_ddl(step, ddl, BLOCKING_UNKNOWN);
 	}
+}
+
+/*
+ * A change of a model of another kind (an enum, a domain, a sequence):
+ * its statements in one transaction, when that costs no more than a
+ * catalog update; refused otherwise (a domain constraint checked in every
+ * table that uses the domain).
+ */
+static void
+plan_object(OnlinePlan *plan, DriftRun *run, Change *change)
+{
+	OnlineStep *step = NULL;
+	ListCell   *lc;
+
+	if (!change->safe)
+		plan->unsafe = lappend(plan->unsafe,
+							   psprintf("%s: %s \"%s\": %s", change->table, change->kind,
+										change->object, joined_steps(change->steps)));
+	foreach(lc, change->steps)
+	{
+		DDLStep    *ddl = lfirst(lc);
+
+		if (list_member_ptr(run->creation, ddl) || ddl->phase == PHASE_CREATE)
+			continue;
+		if (step == NULL)
+		{
+			step = palloc0(sizeof(OnlineStep));
+			step->kind = ONLINE_DDL;
+			step->phase = ddl->phase;
+			step->seq = plan_seq++;
+			step->model = -1;
+			step->table = change->table;
+			step->model_name = ddl->model_name;
+			step->run_as = ddl->run_as;
+			step->blocking = BLOCKING_NONE;
+			plan->steps = lappend(plan->steps, step);
+		}
+		add_ddl(step, ddl, BLOCKING_UNKNOWN);
+	}
+	if (step != NULL && step->blocking > BLOCKING_BRIEF)
+		plan->refused = lappend(plan->refused,
+								psprintf("%s: %s \"%s\": %s reads every row of the tables that use it, holding a lock that blocks their writers",
+										 change->table, change->kind, change->object,
+										 joined_steps(step->ddl)));
 }
 
 static void
@@ -1397,9 +1533,9 @@ online_plan(DriftRun *run)
 
 	plan_seq = 0;
 	plan_creation(plan, run);
-	for (i = 0; i < run->nmodels; i++)
+	for (i = 0; i < run->sel.nmodels; i++)
 	{
-		Model	   *model = run->models[i];
+		Model	   *model = run->sel.models[i];
 		List	   *changes = NIL;
 		TableContext cx;
 		ListCell   *lc;
@@ -1435,6 +1571,19 @@ online_plan(DriftRun *run)
 			add_table_name(plan, model->fkeys[f].ref_schema, model->fkeys[f].ref_table);
 		plan_table(&cx, changes);
 		relation_close(cx.rel, AccessShareLock);
+	}
+	/* the models of other kinds */
+	{
+		ListCell   *lc;
+
+		foreach(lc, run->changes)
+		{
+			Change	   *change = lfirst(lc);
+			DDLStep    *first = change->steps ? linitial(change->steps) : NULL;
+
+			if (first != NULL && first->model < 0)
+				plan_object(plan, run, change);
+		}
 	}
 	catalog_search_path_pop(save_nestlevel);
 	list_sort(plan->steps, online_step_cmp);
@@ -1658,7 +1807,7 @@ swap_steps(OnlineStep *swap, List **missing, bool planning)
 			}
 			else
 			{
-				DDLStep    *rename = table_statement(&cx, DDL_RENAME_INDEX, copy, index, NULL,
+				DDLStep    *rename = index_statement(&cx, DDL_RENAME_INDEX, copy, index,
 													 psprintf("ALTER INDEX %s RENAME TO %s",
 															  quoted_name(swap->schema, copy),
 															  quote_identifier(index)));

@@ -1261,7 +1261,12 @@ compare_indexes(DriftContext *cx, ObjectModel **indexes, int nindexes,
 	List	   *changes;
 
 	foreach(lc, live_ids)
+	{
+		/* an online migration's index under construction is not one */
+		if (helper_index_oid(cx->helpers, lfirst_oid(lc)))
+			continue;
 		live[nlive++] = object_inspect(OBJECT_KIND_INDEX, lfirst_oid(lc));
+	}
 	changes = index_compare_table(indexes, nindexes, live, nlive, cx->model->declared_by);
 	/* steps of the table's migration: it locks and selects the table */
 	foreach(lc, changes)

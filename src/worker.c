@@ -59,7 +59,7 @@
 #include "txn.h"
 
 #define WORKER_QUEUE_SIZE	16384
-#define WORKER_NSTRINGS		8
+#define WORKER_NSTRINGS		10
 
 typedef enum WorkerJob
 {
@@ -139,6 +139,8 @@ step_strings(const DDLStep *step, const char *strings[WORKER_NSTRINGS])
 	strings[5] = step->other;
 	strings[6] = step->run_as;
 	strings[7] = step->sql;
+	strings[8] = step->owner_schema;
+	strings[9] = step->owner_table;
 }
 
 static DDLStep *
@@ -155,6 +157,8 @@ task_step(WorkerTask *task)
 	step->other = task_string(task, 5) ? pstrdup(task_string(task, 5)) : NULL;
 	step->run_as = task_string(task, 6) ? pstrdup(task_string(task, 6)) : NULL;
 	step->sql = pstrdup(task_string(task, 7));
+	step->owner_schema = task_string(task, 8) ? pstrdup(task_string(task, 8)) : NULL;
+	step->owner_table = task_string(task, 9) ? pstrdup(task_string(task, 9)) : NULL;
 	step->model = -1;
 	return step;
 }
@@ -374,7 +378,7 @@ Worker *
 worker_start_backfill(const BackfillSpec *spec, BlockNumber start, BlockNumber end)
 {
 	const char *strings[WORKER_NSTRINGS] = {spec->table, spec->model_name, spec->prefix,
-	spec->suffix, NULL, NULL, spec->run_as, NULL};
+	spec->suffix, NULL, NULL, spec->run_as, NULL, NULL, NULL};
 	BlockNumber range[3] = {start, end, spec->nblocks};
 	Worker	   *w = worker_start(JOB_BACKFILL, strings,
 								 psprintf("%s... (pages %u to %u)", spec->prefix, start, end - 1),
