@@ -296,6 +296,31 @@ CALL provision_apply('onl.owned');
 SELECT relowner::regrole FROM pg_class WHERE relname = 'owned_v_key';
 SELECT DISTINCT executed_by, run_as, online FROM provision_history WHERE table_name = 'onl.owned' AND statement LIKE '%CONCURRENTLY%';
 
+-- 8. models of other kinds: an index model is built CONCURRENTLY under a
+-- helper name, then renamed; an enum value added is a catalog update; a
+-- domain constraint is checked in every table using the domain, under a
+-- lock that blocks their writers: refused
+CREATE TYPE onl.mood AS ENUM ('sad', 'happy');
+CREATE DOMAIN onl.small AS integer;
+CREATE TABLE onl.idx (id integer PRIMARY KEY, email text, mood onl.mood, n onl.small);
+INSERT INTO onl.idx SELECT g, 'e' || g, 'sad', g FROM generate_series(1, 100) g;
+SELECT action, count(*) FROM provision_load($$
+    CREATE TYPE onl.mood AS ENUM ('sad', 'ok', 'happy');
+    CREATE TABLE onl.idx (id integer PRIMARY KEY, email text, mood onl.mood, n onl.small);
+    CREATE INDEX idx_lower_email ON onl.idx (lower(email));
+$$) GROUP BY 1 ORDER BY 1;
+SELECT step, table_name, ddl, blocking FROM provision_plan('onl.idx', online => true);
+CALL provision_apply('onl.idx');
+CALL provision_apply('onl.mood');
+SELECT * FROM provision_diff('onl.idx');
+SELECT * FROM provision_diff('onl.mood');
+SELECT indexrelid::regclass, indisvalid FROM pg_index WHERE indrelid = 'onl.idx'::regclass ORDER BY 1;
+SELECT enum_range(NULL::onl.mood);
+SELECT action FROM provision_load($$ CREATE DOMAIN onl.small AS integer CHECK (VALUE < 1000); $$);
+SELECT step, ddl FROM provision_plan('onl.small', online => true);
+CALL provision_apply('onl.small');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
 -- clean up
 SELECT count(*) AS forgotten FROM (SELECT provision_forget(table_name) FROM provision_models
  WHERE schema_name IN ('onl', 'onl_new')) f;
