@@ -323,7 +323,9 @@ CALL provision_apply('onl.small');
 
 -- clean up
 SELECT count(*) AS forgotten FROM (SELECT provision_forget(table_name) FROM provision_models
- WHERE schema_name IN ('onl', 'onl_new')) f;
+ WHERE schema_name IN ('onl', 'onl_new') AND kind IN ('table', 'partition')) f;
+SELECT count(provision_forget_object(kind, table_name)) AS forgotten FROM provision_models
+ WHERE schema_name IN ('onl', 'onl_new');
 DROP SCHEMA onl, onl_new CASCADE;
 DROP OWNED BY regress_onl_declarer, regress_onl_other;
 DROP ROLE regress_onl_declarer, regress_onl_other;

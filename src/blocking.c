@@ -563,3 +563,69 @@ steps_blocking(List *steps)
 	}
 	return result;
 }
+
+/* whether a step that blocks nobody by itself reads every row of its table */
+static bool
+reads_every_row(const DDLStep *step)
+{
+	return step->kind == DDL_RESTART_SEQUENCE ||
+		(step->kind == DDL_ALTER_TABLE && step->nsubcommands == 1 &&
+		 step->subcommands[0] == AT_ValidateConstraint);
+}
+
+static bool
+same_table(const DDLStep *a, const DDLStep *b)
+{
+	const char *as = a->kind == DDL_RESTART_SEQUENCE ? a->owner_schema : a->target_schema;
+	const char *at = a->kind == DDL_RESTART_SEQUENCE ? a->owner_table : a->target_name;
+	const char *bs = b->kind == DDL_RESTART_SEQUENCE ? b->owner_schema : b->target_schema;
+	const char *bt = b->kind == DDL_RESTART_SEQUENCE ? b->owner_table : b->target_name;
+
+	return as != NULL && at != NULL && bs != NULL && bt != NULL &&
+		strcmp(as, bs) == 0 && strcmp(at, bt) == 0;
+}
+
+/*
+ * What each of steps costs when they all run in one transaction, as
+ * provision_migrate() runs them: a lock is held until the transaction
+ * ends, so a validation (or a read of every row) after a statement that
+ * locked its table for writers and readers holds that lock while it reads
+ * every row: a scan, not none.  Sets each[i] when given; returns the most.
+ */
+Blocking
+transaction_blocking(List *steps, Blocking *each)
+{
+	Blocking	result = BLOCKING_NONE;
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, steps)
+	{
+		DDLStep    *step = lfirst(lc);
+		Blocking	b = step_blocking(step);
+
+		if (b == BLOCKING_NONE && reads_every_row(step))
+		{
+			ListCell   *pc;
+
+			foreach(pc, steps)
+			{
+				DDLStep    *earlier = lfirst(pc);
+
+				if (earlier == step)
+					break;
+				if (step_blocking(earlier) >= BLOCKING_BRIEF && same_table(earlier, step))
+				{
+					b = BLOCKING_SCAN;
+					break;
+				}
+			}
+		}
+		if (each != NULL)
+			each[i] = b;
+		if (b > result)
+			result = b;
+		i++;
+	}
+	return result;
+}

@@ -18,6 +18,7 @@
 
 extern Blocking step_blocking(DDLStep *step);
 extern Blocking steps_blocking(List *steps);
+extern Blocking transaction_blocking(List *steps, Blocking *each);
 extern const char *blocking_name(Blocking blocking);
 extern bool raw_expression_is_volatile(Node *expr);
 extern bool type_change_rewrites(Relation rel, AttrNumber attnum, Oid typid,

@@ -97,6 +97,76 @@ make_alter_table_step(const Model *model, int m, DDLPhase phase,
 	return step;
 }
 
+/*
+ * "ALTER TABLE <the model's table> <fmt>": make_alter_table_step() with
+ * the statement formatted here.
+ */
+DDLStep *
+make_alter_table_stepf(const Model *model, int m, DDLPhase phase, AlterTableType subtype,
+					   const char *column, const char *fmt,...)
+{
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "ALTER TABLE %s ", quoted_name(model->schema, model->table));
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&sql, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&sql, needed);
+	}
+	return make_alter_table_step(model, m, phase, subtype, column ? pstrdup(column) : NULL,
+								 sql.data);
+}
+
+/*
+ * A statement of kind on the model's table (a trigger, a column rename):
+ * object is the trigger, other a new name or a shadow column, column the
+ * column it names.
+ */
+DDLStep *
+make_table_step(const Model *model, int m, DDLPhase phase, DDLKind kind, const char *object,
+				const char *other, const char *column, char *sql)
+{
+	DDLStep    *step = make_step(quoted_name(model->schema, model->table), m, phase, kind, sql);
+
+	step->model_name = display_name(model->schema, model->table);
+	step->target_schema = model->schema;
+	step->target_name = model->table;
+	step->object = object ? pstrdup(object) : NULL;
+	step->other = other ? pstrdup(other) : NULL;
+	step->column = column ? pstrdup(column) : NULL;
+	step->run_as = model->declared_by;
+	return step;
+}
+
+/*
+ * A statement on an index of the model's table (CREATE or DROP INDEX
+ * CONCURRENTLY, ALTER INDEX RENAME TO other): the index is its target, the
+ * table the owner, as for an index model's own statements.
+ */
+DDLStep *
+make_index_step(const Model *model, int m, DDLPhase phase, DDLKind kind, const char *index,
+				const char *other, char *sql)
+{
+	DDLStep    *step = make_step(quoted_name(model->schema, model->table), m, phase, kind, sql);
+
+	step->model_name = display_name(model->schema, model->table);
+	step->target_schema = model->schema;
+	step->target_name = pstrdup(index);
+	step->other = other ? pstrdup(other) : NULL;
+	step->owner_schema = model->schema;
+	step->owner_table = model->table;
+	step->run_as = model->declared_by;
+	return step;
+}
+
 /* what kind of statement a step stands for, for messages */
 static const char *
 kind_text(DDLKind kind)

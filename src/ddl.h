@@ -128,6 +128,14 @@ extern DDLStep *make_step(const char *table, int model, DDLPhase phase,
 extern DDLStep *make_alter_table_step(const Model *model, int m, DDLPhase phase,
 									  AlterTableType subtype, const char *column,
 									  char *sql);
+extern DDLStep *make_alter_table_stepf(const Model *model, int m, DDLPhase phase,
+									   AlterTableType subtype, const char *column,
+									   const char *fmt,...) pg_attribute_printf(6, 7);
+extern DDLStep *make_table_step(const Model *model, int m, DDLPhase phase, DDLKind kind,
+								const char *object, const char *other, const char *column,
+								char *sql);
+extern DDLStep *make_index_step(const Model *model, int m, DDLPhase phase, DDLKind kind,
+								const char *index, const char *other, char *sql);
 extern void run_step(const DDLStep *step, List **executed);
 extern void run_online_step(const DDLStep *step);
 extern void run_top_level_step(const DDLStep *step);

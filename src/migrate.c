@@ -122,7 +122,8 @@ nullable_text(const char *value, bool *isnull)
  *				   actual text, safe boolean, blocking text, ddl text)
  *
  * One row per difference between a model and its table; NULL: every
- * model.  blocking: what its DDL costs a live table (blocking.c).
+ * model.  blocking: what its DDL costs a live table, run in one
+ * transaction as provision_migrate() runs it (blocking.c).
  * Changes nothing, and works in read-only transactions and on standbys.
  */
 Datum
@@ -150,7 +151,7 @@ provision_diff(PG_FUNCTION_ARGS)
 		values[3] = nullable_text(change->declared, &nulls[3]);
 		values[4] = nullable_text(change->actual, &nulls[4]);
 		values[5] = BoolGetDatum(change->safe);
-		values[6] = CStringGetTextDatum(blocking_name(steps_blocking(change->steps)));
+		values[6] = CStringGetTextDatum(blocking_name(transaction_blocking(change->steps, NULL)));
 		values[7] = nullable_text(joined_steps(change->steps), &nulls[7]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -203,11 +204,16 @@ provision_plan(PG_FUNCTION_ARGS)
 
 	if (!PG_GETARG_BOOL(1))
 	{
-		foreach(lc, plan_steps(&run))
+		List	   *steps = plan_steps(&run);
+		Blocking   *each = palloc(sizeof(Blocking) * (list_length(steps) + 1));
+		int			i = 0;
+
+		(void) transaction_blocking(steps, each);
+		foreach(lc, steps)
 		{
 			DDLStep    *step = lfirst(lc);
 
-			plan_row(rsinfo, "transactional", 1, step->table, step->sql, step_blocking(step));
+			plan_row(rsinfo, "transactional", 1, step->table, step->sql, each[i++]);
 		}
 		return (Datum) 0;
 	}

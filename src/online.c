@@ -48,6 +48,7 @@
 #include "engine.h"
 #include "lock.h"
 #include "name.h"
+#include "swap.h"
 #include "trust.h"
 #include "txn.h"
 #include "worker.h"

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * online.h
- *	  Online migrations: the plan (onlineplan.c), its steps run each in a
- *	  transaction of its own (online.c), backfills in batches (backfill.c),
- *	  statements run at top level by a background worker (worker.c).
+ *	  Online migrations: the plan (onlineplan.c, swap.c), its steps run
+ *	  each in a transaction of its own (online.c), backfills in batches
+ *	  (backfill.c), statements run at top level by a background worker
+ *	  (worker.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -64,7 +65,6 @@ typedef struct OnlinePlan
 
 /* onlineplan.c */
 extern OnlinePlan *online_plan(DriftRun *run);
-extern List *swap_steps(OnlineStep *swap, List **missing, bool planning);
 extern char *backfill_description(const OnlineStep *step);
 
 /* online.c */

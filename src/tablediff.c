@@ -29,6 +29,13 @@
  * parents, or to a partition: it is tied to other tables, and ALTER TABLE
  * carries it to them or refuses it.
  *
+ * A live constraint that matches a declared one but was added NOT VALID
+ * and never validated is a change of its own (constraint_not_valid:
+ * VALIDATE).  What an online migration keeps on a table while it works
+ * (helper.c: shadow columns, helper checks, fill triggers, indexes under
+ * construction) is not compared with the model; each is reported as
+ * online_incomplete instead.
+ *
  * Every change converges in one migration: the steps of a change do all
  * that is needed (an identity added to a nullable column with a default
  * first drops the default and sets NOT NULL), and a column is never
