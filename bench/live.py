@@ -183,7 +183,7 @@ def run_one(n, kind, contender):
     if os.environ.get("LIVE_TRACE"):
         for name, load in (("read", reader), ("write", writer)):
             for t, e in sorted(load.samples, key=lambda x: -x[1])[:8]:
-                log(f"    {name} stall {e * 1000:7.1f} ms at {t - began:7.3f} s")
+                log(f"    {name} stall {e * 1000:7.1f} ms at {t - began:7.3f} s ({time.strftime('%H:%M:%S', time.gmtime(time.time() - (time.perf_counter() - t)))}.{int(((time.time() - (time.perf_counter() - t)) % 1) * 1000):03d})")
         for note in conn.notices[-80:]:
             log("    " + note.strip().replace("\n", " | "))
     reader.window.clear()

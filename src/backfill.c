@@ -23,7 +23,7 @@
  *
  * A batch locks the rows it changes until it commits, so a writer of one
  * of them waits at most that long: the number of pages per batch adapts
- * so that a batch takes about provision.batch_time (20 ms).  User
+ * so that a batch takes about provision.batch_time (10 ms).  User
  * triggers do not fire (session_replication_role is replica for the
  * batch), as they do not for the ALTER TABLE whose rewrite this replaces;
  * and its commit does not wait for the WAL to reach the disk (a batch lost
@@ -51,7 +51,7 @@
 #include "txn.h"
 
 /* provision.batch_time, in milliseconds; provision.backfill_workers */
-int			provision_batch_time = 20;
+int			provision_batch_time = 10;
 int			provision_backfill_workers = 1;
 
 #define FIRST_BATCH_PAGES	8
@@ -182,8 +182,9 @@ backfill_range(const BackfillSpec *spec, BlockNumber start, BlockNumber end,
 		/* about provision.batch_time a batch */
 		TimestampDifference(began, GetCurrentTimestamp(), &secs, &usecs);
 		elapsed = Max(secs * 1000.0 + usecs / 1000.0, 1.0);
+		/* grow slowly, shrink at once: a long batch is a writer's stall */
 		next = (double) pages * provision_batch_time / elapsed;
-		next = Min(Max(next, pages / 2.0), pages * 2.0);
+		next = Min(Max(next, pages / 4.0), pages * 1.25);
 		pages = (BlockNumber) Max(1.0, Min(next, (double) MAX_BATCH_PAGES));
 
 		if (session && batch.end < end &&

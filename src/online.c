@@ -76,7 +76,7 @@ online_define_settings(void)
 							"How long a batch of an online backfill should take.",
 							"A batch locks the rows it changes until it commits; the number of pages per batch adapts to take about this long.",
 							&provision_batch_time,
-							20, 1, 10000,
+							10, 1, 10000,
 							PGC_USERSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("provision.backfill_workers",

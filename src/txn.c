@@ -9,6 +9,8 @@
  * a subtransaction of a fresh transaction, which is committed when the
  * work is done.
  *
+ * Steps commit without waiting for the WAL flush (see txn_run()).
+ *
  * Every lock is taken with provision.lock_timeout.  A piece of work that
  * times out on a lock (55P03), or is chosen as a deadlock victim (40P01),
  * is rolled back and tried again after a pause that doubles each time
@@ -40,6 +42,7 @@
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "tcop/tcopprot.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
@@ -118,6 +121,17 @@ txn_run(TxnWork work, void *arg, const char *table)
 
 		BeginInternalSubTransaction(NULL);
 		MemoryContextSwitchTo(cxt);
+
+		/*
+		 * The commit releases the step's locks without waiting for its WAL
+		 * to reach the disk: the wait would be a stall for every reader and
+		 * writer queued on them.  A step lost in a crash is done again by
+		 * the next run, and no commit that waited for the disk can depend
+		 * on it without making it durable too (the WAL is flushed in
+		 * order).  LOCAL: for the rest of the transaction.
+		 */
+		(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
 		PG_TRY();
 		{
 			work(arg);
