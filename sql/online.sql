@@ -253,6 +253,8 @@ SELECT provision_define('onl.viewed', $$ id bigint PRIMARY KEY $$);
 \set VERBOSITY default
 CALL provision_apply('onl.viewed');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+CALL provision_apply('onl.viewed', allow_destructive => true);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 \set VERBOSITY terse
 
 -- 7. where it cannot run, and bad arguments

@@ -731,6 +731,16 @@ plan_type_change(TableContext *cx, Change *change)
 		refuse(cx, change, "an index of the column is rebuilt, under an ACCESS EXCLUSIVE lock, for its new type");
 		return;
 	}
+	column_dependents(cx->rel, att->attnum, cx->model->declared_by, &deps);
+	if (!heap_attisnull(SearchSysCacheCopyAttNum(RelationGetRelid(cx->rel), att->attnum),
+						Anum_pg_attribute_attacl, NULL))
+		deps.refusals = lappend(deps.refusals, "it has column privileges");
+	if (deps.refusals != NIL)
+	{
+		refuse(cx, change, psprintf("the column cannot be swapped for a new one: %s",
+									(char *) linitial(deps.refusals)));
+		return;
+	}
 	if (!change->safe)
 	{
 		refuse(cx, change, "the values are converted with a cast that can fail, while the table is rewritten under an ACCESS EXCLUSIVE lock");
@@ -742,16 +752,6 @@ plan_type_change(TableContext *cx, Change *change)
 		(path != COERCION_PATH_FUNC && path != COERCION_PATH_RELABELTYPE))
 	{
 		refuse(cx, change, "the table is rewritten under an ACCESS EXCLUSIVE lock, and the new values are not a plain cast of the old ones");
-		return;
-	}
-	column_dependents(cx->rel, att->attnum, cx->model->declared_by, &deps);
-	if (!heap_attisnull(SearchSysCacheCopyAttNum(RelationGetRelid(cx->rel), att->attnum),
-						Anum_pg_attribute_attacl, NULL))
-		deps.refusals = lappend(deps.refusals, "it has column privileges");
-	if (deps.refusals != NIL)
-	{
-		refuse(cx, change, psprintf("the column cannot be swapped for a new one: %s",
-									(char *) linitial(deps.refusals)));
 		return;
 	}
 	if (OidIsValid(deps.identity_seq) && d->identity_options[0] != '\0')
