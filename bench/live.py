@@ -130,11 +130,15 @@ class Load(threading.Thread):
         self.n = n
         self.sql = sql
         self.stop = threading.Event()
-        self.window = threading.Event()
         self.latencies = []
         self.samples = []
         self.failures = 0
         self.errors = []
+
+    def overlapping(self, start, end):
+        """The latencies of the statements that ran at any time in [start, end]:
+        a statement held up by the change counts, whenever it returned."""
+        return [e for b, e in self.samples if b < end and b + e > start]
 
     def run(self):
         conn = connect()
@@ -154,9 +158,7 @@ class Load(threading.Thread):
                     self.errors.append(f"{e.pgcode}: {str(e).strip()}")
                 conn.rollback()
             elapsed = time.perf_counter() - began
-            if self.window.is_set():
-                self.latencies.append(elapsed)
-                self.samples.append((began, elapsed))
+            self.samples.append((began, elapsed))
             time.sleep(max(0.0, INTERVAL - elapsed))
         conn.close()
 
@@ -171,28 +173,28 @@ def run_one(n, kind, contender):
     conn = connect()
     cur = conn.cursor()
     cur.execute("SET client_min_messages = %s" % ("notice" if os.environ.get("LIVE_TRACE") else "warning"))
-    reader.window.set()
-    writer.window.set()
     began = time.perf_counter()
     if contender == "migrate":
         cur.execute("SELECT count(*) FROM provision_migrate()")
         cur.fetchall()
     else:
         cur.execute("CALL provision_apply()")
-    total = time.perf_counter() - began
+    ended = time.perf_counter()
+    total = ended - began
     if os.environ.get("LIVE_TRACE"):
         for name, load in (("read", reader), ("write", writer)):
-            for t, e in sorted(load.samples, key=lambda x: -x[1])[:8]:
+            for t, e in sorted([x for x in load.samples if x[0] < ended and x[0] + x[1] > began],
+                               key=lambda x: -x[1])[:8]:
                 log(f"    {name} stall {e * 1000:7.1f} ms at {t - began:7.3f} s ({time.strftime('%H:%M:%S', time.gmtime(time.time() - (time.perf_counter() - t)))}.{int(((time.time() - (time.perf_counter() - t)) % 1) * 1000):03d})")
         for note in conn.notices[-80:]:
             log("    " + note.strip().replace("\n", " | "))
-    reader.window.clear()
-    writer.window.clear()
     time.sleep(0.2)
     reader.stop.set()
     writer.stop.set()
     reader.join()
     writer.join()
+    reader.latencies = reader.overlapping(began, ended)
+    writer.latencies = writer.overlapping(began, ended)
     cur.execute(CHECKSUM)
     after = cur.fetchone()[0]
     cur.execute("SELECT count(*) FROM provision_diff()")

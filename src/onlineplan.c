@@ -21,12 +21,18 @@
  *					default set and a fill trigger created together;
  *					older rows filled in batches; NOT NULL as above;
  *	a type change that rewrites (integer to bigint)	a shadow column of the
- *					new type kept equal by a trigger, backfilled in
- *					batches, its NOT NULL check validated and its indexes
- *					built concurrently, then swapped in in one brief
- *					transaction (see swap_steps()), the constraints that
- *					involve it, and the foreign keys of other tables that
- *					reference it, re-added NOT VALID and validated after;
+ *					new type kept equal by a trigger (NOT NULL DEFAULT 0
+ *					for a NOT NULL number, else a helper check validated),
+ *					backfilled in batches, its indexes built concurrently,
+ *					then swapped in in one brief transaction (swap.c), the
+ *					constraints that involve it, and the foreign keys of
+ *					other tables that reference it, re-added NOT VALID and
+ *					validated after;
+ *	an index model	CREATE INDEX CONCURRENTLY under a helper name, then
+ *					renamed; DROP INDEX CONCURRENTLY;
+ *	a model of another kind	its statements in one transaction when that
+ *					is a catalog update (an enum value, a sequence), else
+ *					refused (a domain constraint);
  *	everything else	as provision_migrate() runs it, all the statements of
  *					a change in one transaction, when none of them costs
  *					more than a catalog update.
@@ -185,6 +191,8 @@ refuse(TableContext *cx, Change *change, const char *why)
 static bool
 table_is_empty(TableContext *cx)
 {
+	if (cx->empty < 0 && cx->rel->rd_rel->relkind != RELKIND_RELATION)
+		cx->empty = 0;			/* partitioned: its rows are its partitions' */
 	if (cx->empty < 0)
 	{
 		TableScanDesc scan;
@@ -254,7 +262,8 @@ plan_as_is(TableContext *cx, Change *change)
 
 		if (list_member_ptr(cx->run->creation, ddl))
 			continue;			/* run with the creation of what is missing */
-		if (ddl->kind == DDL_CREATE_INDEX || ddl->kind == DDL_DROP_INDEX)
+		if ((ddl->kind == DDL_CREATE_INDEX || ddl->kind == DDL_DROP_INDEX) &&
+			cx->rel->rd_rel->relkind == RELKIND_RELATION)
 		{
 			plan_index_model(cx, ddl);
 			continue;
@@ -976,6 +985,16 @@ plan_table(TableContext *cx, List *changes)
 												change->object, joined_steps(change->steps)));
 		if (strcmp(change->kind, "online_incomplete") == 0)
 			continue;			/* picked up or removed below */
+		if (cx->rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+		{
+			/*
+			 * A partitioned table has no pages to backfill by, and no index
+			 * of it can be built concurrently: only what is a catalog
+			 * update is done online
+			 */
+			plan_as_is(cx, change);
+			continue;
+		}
 		if (strcmp(change->kind, "column_missing") == 0)
 			plan_add_column(cx, change);
 		else if (strcmp(change->kind, "column_type") == 0)
