@@ -68,7 +68,8 @@ provision_apply(PG_FUNCTION_ARGS)
 	allow_destructive = PG_GETARG_BOOL(1);
 
 	/* what the call keeps across its commits */
-	cxt = AllocSetContextCreate(PortalContext, "provision_apply", ALLOCSET_DEFAULT_SIZES);
+	cxt = AllocSetContextCreate(PortalContext ? PortalContext : TopMemoryContext,
+								"provision_apply", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 	selected_models(fcinfo, 0, &sel);
 	online_apply(&sel, allow_destructive);
