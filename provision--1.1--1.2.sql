@@ -238,3 +238,55 @@ BEGIN
     END IF;
 END
 $$;
+
+-- online migrations ------------------------------------------------------
+
+-- What each change costs a live table: blocking is none, brief, scan or
+-- rewrite (see README).  provision_plan() says which plan it shows.
+DROP FUNCTION @extschema@.provision_diff(pg_catalog.text);
+CREATE FUNCTION @extschema@.provision_diff(table_name pg_catalog.text DEFAULT NULL,
+    OUT table_name pg_catalog.text, OUT change pg_catalog.text,
+    OUT object pg_catalog.text, OUT declared pg_catalog.text,
+    OUT actual pg_catalog.text, OUT safe pg_catalog.bool,
+    OUT blocking pg_catalog.text, OUT ddl pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'provision_diff'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
+COMMENT ON FUNCTION @extschema@.provision_diff(pg_catalog.text) IS
+    'differences between declared models and their tables, what each costs a live table, and the DDL that fixes it';
+
+DROP FUNCTION @extschema@.provision_plan(pg_catalog.text);
+CREATE FUNCTION @extschema@.provision_plan(table_name pg_catalog.text DEFAULT NULL,
+    online pg_catalog.bool DEFAULT false,
+    OUT plan pg_catalog.text, OUT step pg_catalog.int4,
+    OUT table_name pg_catalog.text, OUT ddl pg_catalog.text,
+    OUT blocking pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'provision_plan'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
+COMMENT ON FUNCTION @extschema@.provision_plan(pg_catalog.text, pg_catalog.bool) IS
+    'the statements provision_migrate (or, online, CALL provision_apply) would run, in order, and what each costs a live table';
+
+-- The online path: every step in a transaction of its own.
+CREATE PROCEDURE @extschema@.provision_apply(table_name pg_catalog.text DEFAULT NULL,
+    allow_destructive pg_catalog.bool DEFAULT false)
+AS 'MODULE_PATHNAME', 'provision_apply'
+LANGUAGE C SECURITY INVOKER;
+COMMENT ON PROCEDURE @extschema@.provision_apply(pg_catalog.text, pg_catalog.bool) IS
+    'apply the models to their tables online: each step committed on its own, none blocking readers or writers longer than a catalog update';
+
+-- The row triggers of an online migration (created by provision_apply()
+-- only, by the model's declarer, and dropped when it is done).
+CREATE FUNCTION @extschema@.provision_shadow_copy()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'provision_shadow_copy'
+LANGUAGE C VOLATILE SECURITY INVOKER;
+COMMENT ON FUNCTION @extschema@.provision_shadow_copy() IS
+    'trigger of an online type change: keeps a shadow column equal to its source';
+
+CREATE FUNCTION @extschema@.provision_fill_default()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'provision_fill_default'
+LANGUAGE C VOLATILE SECURITY INVOKER;
+COMMENT ON FUNCTION @extschema@.provision_fill_default() IS
+    'trigger of an online column addition: gives an updated row that has no value the column default';

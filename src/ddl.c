@@ -25,6 +25,11 @@
  * Every statement run is recorded in the history (history.c) and, when
  * the caller asks, in a list it can return.
  *
+ * Online migrations (online.c) add the statements of their steps: index
+ * builds and drops run CONCURRENTLY at top level by a background worker
+ * (worker.c calls run_top_level_step()), the shadow column's sync trigger,
+ * renames; each is checked the same way, and recorded as run online.
+ *
  *-------------------------------------------------------------------------
  */
 #include "ddl.h"
@@ -38,15 +43,22 @@
 #include "nodes/makefuncs.h"
 #include "parser/parser.h"
 #include "tcop/utility.h"
+#include "catalog/pg_trigger.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 
 #include "history.h"
 #include "inspect.h"
 #include "registry.h"
 #include "name.h"
+#include "registry.h"
 #include "trust.h"
+
+/* the functions of an online migration's triggers (shadow.c) */
+#define SHADOW_TRIGGER_FUNCTION "provision_shadow_copy"
+#define FILL_TRIGGER_FUNCTION "provision_fill_default"
 
 /* provision.lock_timeout, in milliseconds; 0 waits forever */
 int			provision_lock_timeout = 5000;
@@ -85,6 +97,76 @@ make_alter_table_step(const Model *model, int m, DDLPhase phase,
 	return step;
 }
 
+/*
+ * "ALTER TABLE <the model's table> <fmt>": make_alter_table_step() with
+ * the statement formatted here.
+ */
+DDLStep *
+make_alter_table_stepf(const Model *model, int m, DDLPhase phase, AlterTableType subtype,
+					   const char *column, const char *fmt,...)
+{
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "ALTER TABLE %s ", quoted_name(model->schema, model->table));
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&sql, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&sql, needed);
+	}
+	return make_alter_table_step(model, m, phase, subtype, column ? pstrdup(column) : NULL,
+								 sql.data);
+}
+
+/*
+ * A statement of kind on the model's table (a trigger, a column rename):
+ * object is the trigger, other a new name or a shadow column, column the
+ * column it names.
+ */
+DDLStep *
+make_table_step(const Model *model, int m, DDLPhase phase, DDLKind kind, const char *object,
+				const char *other, const char *column, char *sql)
+{
+	DDLStep    *step = make_step(quoted_name(model->schema, model->table), m, phase, kind, sql);
+
+	step->model_name = display_name(model->schema, model->table);
+	step->target_schema = model->schema;
+	step->target_name = model->table;
+	step->object = object ? pstrdup(object) : NULL;
+	step->other = other ? pstrdup(other) : NULL;
+	step->column = column ? pstrdup(column) : NULL;
+	step->run_as = model->declared_by;
+	return step;
+}
+
+/*
+ * A statement on an index of the model's table (CREATE or DROP INDEX
+ * CONCURRENTLY, ALTER INDEX RENAME TO other): the index is its target, the
+ * table the owner, as for an index model's own statements.
+ */
+DDLStep *
+make_index_step(const Model *model, int m, DDLPhase phase, DDLKind kind, const char *index,
+				const char *other, char *sql)
+{
+	DDLStep    *step = make_step(quoted_name(model->schema, model->table), m, phase, kind, sql);
+
+	step->model_name = display_name(model->schema, model->table);
+	step->target_schema = model->schema;
+	step->target_name = pstrdup(index);
+	step->other = other ? pstrdup(other) : NULL;
+	step->owner_schema = model->schema;
+	step->owner_table = model->table;
+	step->run_as = model->declared_by;
+	return step;
+}
+
 /* what kind of statement a step stands for, for messages */
 static const char *
 kind_text(DDLKind kind)
@@ -119,6 +201,20 @@ kind_text(DDLKind kind)
 			return "DROP INDEX";
 		case DDL_COMMENT:
 			return "COMMENT";
+		case DDL_CREATE_INDEX_CONCURRENTLY:
+			return "CREATE INDEX CONCURRENTLY";
+		case DDL_DROP_INDEX_CONCURRENTLY:
+			return "DROP INDEX CONCURRENTLY";
+		case DDL_CREATE_TRIGGER:
+			return "CREATE TRIGGER";
+		case DDL_DROP_TRIGGER:
+			return "DROP TRIGGER";
+		case DDL_RENAME_COLUMN:
+			return "ALTER TABLE RENAME COLUMN";
+		case DDL_RENAME_INDEX:
+			return "ALTER INDEX RENAME";
+		case DDL_FILL_DEFAULT:
+			return "UPDATE";
 	}
 	return "?";
 }
@@ -255,6 +351,111 @@ check_sequence_options(const DDLStep *step, List *options, const char *const *al
 		if (i == nallowed)
 			not_the_statement(step, "an option provision does not write");
 	}
+}
+
+/* a name list (schema, name[, name]) is exactly these names */
+static bool
+name_list_is(List *names, const char *schema, const char *name, const char *name2)
+{
+	if (list_length(names) != (name2 ? 3 : 2))
+		return false;
+	if (strcmp(strVal(linitial(names)), schema) != 0 ||
+		strcmp(strVal(lsecond(names)), name) != 0)
+		return false;
+	return name2 == NULL || strcmp(strVal(lthird(names)), name2) == 0;
+}
+
+/*
+ * DROP INDEX CONCURRENTLY of the index step->target_name in the step's
+ * schema, or DROP TRIGGER step->object ON the step's table.
+ */
+static void
+check_drop(const DDLStep *step, Node *stmt, ObjectType type, bool concurrent)
+{
+	DropStmt   *drop = (DropStmt *) stmt;
+
+	if (!IsA(stmt, DropStmt) || drop->removeType != type ||
+		list_length(drop->objects) != 1 || drop->missing_ok ||
+		drop->behavior != DROP_RESTRICT || drop->concurrent != concurrent)
+		not_the_statement(step, "another statement");
+	if (!name_list_is(linitial(drop->objects), step->target_schema, step->target_name,
+					  type == OBJECT_INDEX ? NULL : step->object))
+		not_the_statement(step, "another object");
+}
+
+/*
+ * CREATE INDEX CONCURRENTLY step->target_name ON the step's owner table,
+ * whatever its columns, method and options (an index definition is taken
+ * generically: an index model's statement with CONCURRENTLY).
+ */
+static void
+check_create_index(const DDLStep *step, Node *stmt)
+{
+	IndexStmt  *index = (IndexStmt *) stmt;
+
+	if (!IsA(stmt, IndexStmt) || !index->concurrent || index->if_not_exists ||
+		index->idxname == NULL)
+		not_the_statement(step, "another statement");
+	if (!names_match_owner(step, index->relation) || !index->relation->inh ||
+		strcmp(index->idxname, step->target_name) != 0)
+		not_the_statement(step, "another index or table");
+}
+
+/*
+ * An online migration's trigger: with step->other, the shadow column's
+ * sync trigger (BEFORE INSERT OR UPDATE, the source and shadow column as
+ * arguments); without, a fill trigger (BEFORE UPDATE, the column as
+ * argument).  FOR EACH ROW, of the extension's own function, and nothing
+ * else.
+ */
+static void
+check_create_trigger(const DDLStep *step, Node *stmt)
+{
+	CreateTrigStmt *trig = (CreateTrigStmt *) stmt;
+	char	   *extschema = get_namespace_name(registry_namespace());
+	bool		sync = step->other != NULL;
+
+	if (!IsA(stmt, CreateTrigStmt) || provision_trigger_replace(trig) || trig->isconstraint)
+		not_the_statement(step, "another statement");
+	if (!names_match(step, trig->relation) || strcmp(trig->trigname, step->object) != 0)
+		not_the_statement(step, "another trigger or table");
+	if (extschema == NULL ||
+		!name_list_is(trig->funcname, extschema,
+					  sync ? SHADOW_TRIGGER_FUNCTION : FILL_TRIGGER_FUNCTION, NULL) ||
+		list_length(trig->args) != (sync ? 2 : 1) ||
+		strcmp(strVal(linitial(trig->args)), step->column) != 0 ||
+		(sync && strcmp(strVal(lsecond(trig->args)), step->other) != 0))
+		not_the_statement(step, "another function or arguments");
+	if (!trig->row || trig->timing != TRIGGER_TYPE_BEFORE ||
+		trig->events != (sync ? (TRIGGER_TYPE_INSERT | TRIGGER_TYPE_UPDATE) : TRIGGER_TYPE_UPDATE) ||
+		trig->columns != NIL || trig->whenClause != NULL || trig->transitionRels != NIL ||
+		trig->deferrable || trig->initdeferred || trig->constrrel != NULL)
+		not_the_statement(step, "another kind of trigger");
+}
+
+/*
+ * ALTER TABLE ... RENAME COLUMN step->column TO step->other, or ALTER
+ * INDEX step->target_name RENAME TO step->other
+ */
+static void
+check_rename(const DDLStep *step, Node *stmt)
+{
+	RenameStmt *rename = (RenameStmt *) stmt;
+
+	if (!IsA(stmt, RenameStmt) || rename->missing_ok ||
+		rename->renameType != (step->kind == DDL_RENAME_COLUMN ? OBJECT_COLUMN : OBJECT_INDEX))
+		not_the_statement(step, "another statement");
+	if (strcmp(rename->newname, step->other) != 0)
+		not_the_statement(step, "another new name");
+	if (step->kind == DDL_RENAME_COLUMN)
+	{
+		if (rename->relationType != OBJECT_TABLE || !names_match(step, rename->relation) ||
+			!rename->relation->inh || rename->subname == NULL ||
+			strcmp(rename->subname, step->column) != 0)
+			not_the_statement(step, "another column or table");
+	}
+	else if (!names_match(step, rename->relation))
+		not_the_statement(step, "another index");
 }
 
 /*
@@ -418,7 +619,25 @@ parse_step(const DDLStep *step)
 				break;
 			}
 		case DDL_RESTART_SEQUENCE:
-			elog(ERROR, "a setval() step is not parsed");
+		case DDL_FILL_DEFAULT:
+			elog(ERROR, "a query step is not parsed");
+			break;
+		case DDL_CREATE_INDEX_CONCURRENTLY:
+			check_create_index(step, stmt);
+			break;
+		case DDL_DROP_INDEX_CONCURRENTLY:
+			check_drop(step, stmt, OBJECT_INDEX, true);
+			break;
+		case DDL_CREATE_TRIGGER:
+			check_create_trigger(step, stmt);
+			break;
+		case DDL_DROP_TRIGGER:
+			check_drop(step, stmt, OBJECT_TRIGGER, false);
+			break;
+		case DDL_RENAME_COLUMN:
+		case DDL_RENAME_INDEX:
+			check_rename(step, stmt);
+			break;
 	}
 	return raw;
 }
@@ -443,9 +662,12 @@ statement_error_callback(void *arg)
 		errcontext("SQL statement \"%s\"", sql);
 }
 
-/* run a checked utility statement, as SPI would run it */
+/*
+ * Run a checked utility statement, as SPI would run it; at top level, as
+ * a client's statement would run (see run_top_level_step()).
+ */
 static void
-execute_utility(RawStmt *raw, const char *sql)
+execute_utility(RawStmt *raw, const char *sql, bool top_level)
 {
 	PlannedStmt *pstmt = makeNode(PlannedStmt);
 	ErrorContextCallback errcallback;
@@ -461,8 +683,13 @@ execute_utility(RawStmt *raw, const char *sql)
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 	PushActiveSnapshot(GetTransactionSnapshot());
-	provision_process_utility(pstmt, sql, PROCESS_UTILITY_QUERY);
-	PopActiveSnapshot();
+	provision_process_utility(pstmt, sql,
+							  top_level ? PROCESS_UTILITY_TOPLEVEL : PROCESS_UTILITY_QUERY);
+	/* a concurrent index build pops it, and commits, by itself */
+	if (!top_level)
+		PopActiveSnapshot();
+	else if (ActiveSnapshotSet())
+		PopActiveSnapshot();
 	error_context_stack = errcallback.previous;
 	CommandCounterIncrement();
 }
@@ -493,6 +720,31 @@ execute_restart_sequence(const DDLStep *step)
 	SPI_finish();
 }
 
+/*
+ * Set a column's NULLs to its default: what an online migration left
+ * half-filled (see backfill.c), completed in one statement.  The query is
+ * fixed, with quoted identifiers; user triggers do not fire, as they do
+ * not for the ADD COLUMN whose default it completes.
+ */
+static void
+execute_fill_default(const DDLStep *step)
+{
+	const char *table = quoted_name(step->target_schema, step->target_name);
+	const char *column = quote_identifier(step->column);
+	char	   *query;
+	int			ret;
+
+	query = psprintf("UPDATE %s SET %s = DEFAULT WHERE %s IS NULL", table, column, column);
+	(void) set_config_option("session_replication_role", "replica", PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute(query, false, 0);
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "SPI query \"%s\" failed: %s", query, SPI_result_code_string(ret));
+	SPI_finish();
+}
+
 /* the role step runs as, checked for the current user */
 static Oid
 step_role(const DDLStep *step)
@@ -516,19 +768,33 @@ check_steps_runnable(List *steps)
 		(void) step_role(lfirst(lc));
 }
 
+/* statements that only a top-level worker can run (worker.c) */
+static bool
+kind_is_top_level(DDLKind kind)
+{
+	return kind == DDL_CREATE_INDEX_CONCURRENTLY || kind == DDL_DROP_INDEX_CONCURRENTLY;
+}
+
 /*
- * Run one step: check its statement, then run it as its declarer.  With
+ * Run one step: check its statement, then run it as its declarer, and
+ * record it, as run online (in a transaction of its own) or not.  With
  * executed, append the step to *executed.
  */
-void
-run_step(const DDLStep *step, List **executed)
+static void
+run_step_internal(const DDLStep *step, List **executed, bool online)
 {
-	RawStmt    *raw = step->kind == DDL_RESTART_SEQUENCE ? NULL : parse_step(step);
-	Oid			role = step_role(step);
-	char	   *caller = GetUserNameFromId(GetUserId(), false);
+	RawStmt    *raw;
+	Oid			role;
+	char	   *caller;
 	TrustScope	scope;
 	char		timeout[32];
 
+	if (kind_is_top_level(step->kind))
+		elog(ERROR, "statement \"%s\" must run at top level", step->sql);
+	raw = (step->kind == DDL_RESTART_SEQUENCE || step->kind == DDL_FILL_DEFAULT) ?
+		NULL : parse_step(step);
+	role = step_role(step);
+	caller = GetUserNameFromId(GetUserId(), false);
 	trust_enter(role, true, &scope);
 	snprintf(timeout, sizeof(timeout), "%d", provision_lock_timeout);
 	(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
@@ -538,12 +804,14 @@ run_step(const DDLStep *step, List **executed)
 		(void) set_config_option("max_parallel_maintenance_workers", "0", PGC_USERSET,
 								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	if (raw != NULL)
-		execute_utility(raw, step->sql);
+		execute_utility(raw, step->sql, false);
+	else if (step->kind == DDL_FILL_DEFAULT)
+		execute_fill_default(step);
 	else
 		execute_restart_sequence(step);
 	trust_leave(&scope);
 
-	history_record(step->table, step->sql, caller, GetUserNameFromId(role, false), false);
+	history_record(step->table, step->sql, caller, GetUserNameFromId(role, false), online);
 	if (executed != NULL)
 	{
 		DDLStep    *copy = palloc(sizeof(DDLStep));
@@ -551,6 +819,54 @@ run_step(const DDLStep *step, List **executed)
 		*copy = *step;
 		*executed = lappend(*executed, copy);
 	}
+}
+
+void
+run_step(const DDLStep *step, List **executed)
+{
+	run_step_internal(step, executed, false);
+}
+
+/* a step of an online migration, in a transaction of its own */
+void
+run_online_step(const DDLStep *step)
+{
+	run_step_internal(step, NULL, true);
+}
+
+/* check a step's statement, without running it */
+void
+check_step_statement(const DDLStep *step)
+{
+	if (step->kind != DDL_RESTART_SEQUENCE && step->kind != DDL_FILL_DEFAULT)
+		(void) parse_step(step);
+}
+
+/*
+ * Run a step at top level, as a client's statement, in a session of its
+ * own (a background worker, worker.c): CREATE INDEX CONCURRENTLY commits
+ * transactions of its own and refuses to run inside a function.  The
+ * statement is checked as every other is, and runs as the model's
+ * declarer in a restricted security context for the rest of the session
+ * (trust_enter_session()); provision.lock_timeout does not apply, since
+ * its waits block no reader or writer.  Recorded as run online.
+ */
+void
+run_top_level_step(const DDLStep *step)
+{
+	RawStmt    *raw = parse_step(step);
+	Oid			role = step_role(step);
+	char	   *caller = GetUserNameFromId(GetUserId(), false);
+	char	   *run_as = GetUserNameFromId(role, false);
+	char	   *table = pstrdup(step->table);
+	char	   *sql = pstrdup(step->sql);
+
+	/* its waits block no reader or writer: it waits as long as it takes */
+	SetConfigOption("lock_timeout", "0", PGC_USERSET, PGC_S_SESSION);
+	SetConfigOption("statement_timeout", "0", PGC_USERSET, PGC_S_SESSION);
+	trust_enter_session(role);
+	execute_utility(raw, step->sql, true);
+	history_record(table, sql, caller, run_as, true);
 }
 
 /*

@@ -52,8 +52,31 @@ typedef enum DDLKind
 	DDL_ALTER_DOMAIN,
 	DDL_CREATE_INDEX,
 	DDL_DROP_INDEX,
-	DDL_COMMENT
+	DDL_COMMENT,
+	/* online migrations (online.c) */
+	DDL_CREATE_INDEX_CONCURRENTLY,	/* run at top level by a worker (worker.c) */
+	DDL_DROP_INDEX_CONCURRENTLY,	/* the same */
+	DDL_CREATE_TRIGGER,			/* the shadow column's sync trigger (shadow.c) */
+	DDL_DROP_TRIGGER,
+	DDL_RENAME_COLUMN,
+	DDL_RENAME_INDEX,
+	DDL_FILL_DEFAULT			/* UPDATE: a column's NULLs set to its default */
 } DDLKind;
+
+/*
+ * What a step costs a live table (blocking.c): no lock that blocks reads
+ * or writes, a catalog update under a lock held for milliseconds, a read
+ * of every row while writes or reads are blocked, or a rewrite of the
+ * table and its indexes under ACCESS EXCLUSIVE.
+ */
+typedef enum Blocking
+{
+	BLOCKING_UNKNOWN = 0,		/* not classified yet */
+	BLOCKING_NONE,
+	BLOCKING_BRIEF,
+	BLOCKING_SCAN,
+	BLOCKING_REWRITE
+} Blocking;
 
 #define DDL_MAX_SUBCOMMANDS 2
 
@@ -74,6 +97,8 @@ typedef struct DDLStep
 	int			nsubcommands;	/* ALTER TABLE: exactly these subcommands */
 	AlterTableType subcommands[DDL_MAX_SUBCOMMANDS];
 	const char *column;			/* ALTER TABLE: the column each one names */
+	const char *object;			/* the trigger a statement names */
+	const char *other;			/* a rename's new name; a sync trigger's shadow */
 
 	/* whose rights it runs with: the model's declarer; NULL for the caller */
 	const char *run_as;
@@ -83,14 +108,17 @@ typedef struct DDLStep
 	const char *ref_schema;
 	const char *ref_table;
 	/*
-	 * DDL_RESTART_SEQUENCE: the table of the column; DDL_CREATE_INDEX: the
-	 * index's table; CREATE TABLE ... PARTITION OF: the parent
+	 * DDL_RESTART_SEQUENCE: the table of the column; DDL_CREATE_INDEX (and
+	 * CONCURRENTLY): the index's table; CREATE TABLE ... PARTITION OF: the
+	 * parent
 	 */
 	const char *owner_schema;
 	const char *owner_table;
 	bool		partitioned;	/* CREATE TABLE: with PARTITION BY */
 	char		domain_subtype; /* DDL_ALTER_DOMAIN: AlterDomainStmt.subtype */
 	ObjectType	comment_on;		/* DDL_COMMENT: what it is on */
+
+	Blocking	blocking;		/* set by the online plan; else see blocking.c */
 } DDLStep;
 
 extern int	provision_lock_timeout;
@@ -100,7 +128,18 @@ extern DDLStep *make_step(const char *table, int model, DDLPhase phase,
 extern DDLStep *make_alter_table_step(const Model *model, int m, DDLPhase phase,
 									  AlterTableType subtype, const char *column,
 									  char *sql);
+extern DDLStep *make_alter_table_stepf(const Model *model, int m, DDLPhase phase,
+									   AlterTableType subtype, const char *column,
+									   const char *fmt,...) pg_attribute_printf(6, 7);
+extern DDLStep *make_table_step(const Model *model, int m, DDLPhase phase, DDLKind kind,
+								const char *object, const char *other, const char *column,
+								char *sql);
+extern DDLStep *make_index_step(const Model *model, int m, DDLPhase phase, DDLKind kind,
+								const char *index, const char *other, char *sql);
 extern void run_step(const DDLStep *step, List **executed);
+extern void run_online_step(const DDLStep *step);
+extern void run_top_level_step(const DDLStep *step);
+extern void check_step_statement(const DDLStep *step);
 extern void check_steps_runnable(List *steps);
 
 extern DDLStep *ddl_create_schema(const char *schema, const char *owner,

@@ -429,6 +429,7 @@ inspect_constraints(Relation rel, TableShape *shape)
 		con->name = pstrdup(NameStr(form->conname));
 		con->contype = form->contype;
 		con->alt_def = "";
+		con->not_valid = !form->convalidated;
 		if (form->contype == CONSTRAINT_FOREIGN)
 			inspect_foreign_key(conrel, tuple, con);
 		else

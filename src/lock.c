@@ -192,3 +192,40 @@ wait_for_uncommitted_relation(Oid nspid, const char *table)
 				F_OIDEQ, ObjectIdGetDatum(nspid));
 	return wait_for_uncommitted_row(RelationRelationId, ClassNameNspIndexId, keys, 2);
 }
+
+/*
+ * Session-level name locks, for work that commits several transactions
+ * (provision_apply()): held until unlock_table_names_session(), or the
+ * end of the session, whatever commits in between.  names as for
+ * lock_table_names().
+ */
+void
+lock_table_names_session(List *names)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		TableName  *name = lfirst(lc);
+		LOCKTAG		tag;
+
+		name_tag(&tag, PROVISION_LOCK_TABLE, name->schema, name->table);
+		(void) LockAcquire(&tag, ExclusiveLock, true, false);
+	}
+	AcceptInvalidationMessages();
+}
+
+void
+unlock_table_names_session(List *names)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		TableName  *name = lfirst(lc);
+		LOCKTAG		tag;
+
+		name_tag(&tag, PROVISION_LOCK_TABLE, name->schema, name->table);
+		(void) LockRelease(&tag, ExclusiveLock, true);
+	}
+}

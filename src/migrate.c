@@ -32,6 +32,7 @@
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
+#include "blocking.h"
 #include "capture.h"
 #include "catalog.h"
 #include "ddl.h"
@@ -39,7 +40,9 @@
 #include "drift.h"
 #include "engine.h"
 #include "lock.h"
+#include "migrate.h"
 #include "name.h"
+#include "online.h"
 #include "registry.h"
 
 PG_FUNCTION_INFO_V1(provision_diff);
@@ -53,7 +56,7 @@ PG_FUNCTION_INFO_V1(provision_capture);
  * the models of other kinds of that name.  A name without a model is an
  * error.
  */
-static void
+void
 selected_models(FunctionCallInfo fcinfo, int argno, Selection *sel)
 {
 	char	   *schema;
@@ -116,11 +119,12 @@ nullable_text(const char *value, bool *isnull)
 /*
  * provision_diff(table_name text DEFAULT NULL)
  *	 RETURNS TABLE(table_name text, change text, object text, declared text,
- *				   actual text, safe boolean, ddl text)
+ *				   actual text, safe boolean, blocking text, ddl text)
  *
  * One row per difference between a model and its table; NULL: every
- * model.  Changes nothing, and works in read-only transactions and on
- * standbys.
+ * model.  blocking: what its DDL costs a live table, run in one
+ * transaction as provision_migrate() runs it (blocking.c).
+ * Changes nothing, and works in read-only transactions and on standbys.
  */
 Datum
 provision_diff(PG_FUNCTION_ARGS)
@@ -138,8 +142,8 @@ provision_diff(PG_FUNCTION_ARGS)
 	foreach(lc, run.changes)
 	{
 		Change	   *change = lfirst(lc);
-		Datum		values[7];
-		bool		nulls[7] = {false, false, false, false, false, false, false};
+		Datum		values[8];
+		bool		nulls[8] = {false, false, false, false, false, false, false, false};
 
 		values[0] = CStringGetTextDatum(change->table);
 		values[1] = CStringGetTextDatum(change->kind);
@@ -147,16 +151,39 @@ provision_diff(PG_FUNCTION_ARGS)
 		values[3] = nullable_text(change->declared, &nulls[3]);
 		values[4] = nullable_text(change->actual, &nulls[4]);
 		values[5] = BoolGetDatum(change->safe);
-		values[6] = nullable_text(joined_steps(change->steps), &nulls[6]);
+		values[6] = CStringGetTextDatum(blocking_name(transaction_blocking(change->steps, NULL)));
+		values[7] = nullable_text(joined_steps(change->steps), &nulls[7]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
 }
 
+static void
+plan_row(ReturnSetInfo *rsinfo, const char *plan, int step, const char *table,
+		 const char *ddl, Blocking blocking)
+{
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+
+	values[0] = CStringGetTextDatum(plan);
+	values[1] = Int32GetDatum(step);
+	nulls[1] = (step == 0);
+	values[2] = nullable_text(table, &nulls[2]);
+	values[3] = CStringGetTextDatum(ddl);
+	values[4] = CStringGetTextDatum(blocking_name(blocking));
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
 /*
- * provision_plan(table_name text DEFAULT NULL) RETURNS SETOF text
+ * provision_plan(table_name text DEFAULT NULL, online boolean DEFAULT false)
+ *	 RETURNS TABLE(plan text, step integer, table_name text, ddl text,
+ *				   blocking text)
  *
- * The statements provision_migrate() would run, in order; changes nothing.
+ * The statements provision_migrate() would run, in order (plan
+ * 'transactional', all in step 1: the caller's transaction); with online,
+ * those of CALL provision_apply() (plan 'online'; statements with the same
+ * step commit together, a backfill in batches).  blocking: what each costs
+ * a live table.  Changes nothing.
  */
 Datum
 provision_plan(PG_FUNCTION_ARGS)
@@ -167,16 +194,56 @@ provision_plan(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 
 	registry_use_schema_of(fcinfo->flinfo->fn_oid);
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("online must not be null")));
 	provision_init_materialized_srf(fcinfo);
 	selected_models(fcinfo, 0, &sel);
 	drift_run(&run, &sel);
 
-	foreach(lc, plan_steps(&run))
+	if (!PG_GETARG_BOOL(1))
 	{
-		Datum		value = CStringGetTextDatum(((DDLStep *) lfirst(lc))->sql);
-		bool		isnull = false;
+		List	   *steps = plan_steps(&run);
+		Blocking   *each = palloc(sizeof(Blocking) * (list_length(steps) + 1));
+		int			i = 0;
 
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+		(void) transaction_blocking(steps, each);
+		foreach(lc, steps)
+		{
+			DDLStep    *step = lfirst(lc);
+
+			plan_row(rsinfo, "transactional", 1, step->table, step->sql, each[i++]);
+		}
+		return (Datum) 0;
+	}
+	{
+		OnlinePlan *plan = online_plan(&run);
+		int			i = 0;
+
+		foreach(lc, plan->steps)
+		{
+			OnlineStep *step = lfirst(lc);
+			ListCell   *dc;
+
+			i++;
+			if (step->kind == ONLINE_BACKFILL)
+			{
+				plan_row(rsinfo, "online", i, step->table, backfill_description(step),
+						 step->blocking);
+				continue;
+			}
+			foreach(dc, step->ddl)
+			{
+				DDLStep    *ddl = lfirst(dc);
+
+				plan_row(rsinfo, "online", i, ddl->table, ddl->sql, ddl->blocking);
+			}
+		}
+		/* what it refuses: no step, and why */
+		foreach(lc, plan->refused)
+			plan_row(rsinfo, "online", 0, NULL, psprintf("refused: %s", (char *) lfirst(lc)),
+					 BLOCKING_UNKNOWN);
 	}
 	return (Datum) 0;
 }

@@ -53,6 +53,8 @@ typedef struct ConstraintShape
 	char	   *def;			/* pg_get_constraintdef() or fk_signature() */
 	char	   *alt_def;		/* another text of the same constraint, or "" */
 	bool		explicit_name;	/* declared models: the user chose the name */
+	bool		not_valid;		/* live constraints: added NOT VALID, not yet
+								 * validated */
 	/* foreign keys of live tables only */
 	char	   *ref_schema;
 	char	   *ref_table;

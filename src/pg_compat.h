@@ -11,6 +11,7 @@
 
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/partition.h"
 #include "catalog/pg_database.h"
@@ -291,6 +292,58 @@ provision_generation_expression(Form_pg_depend dep)
 #else
 extern void provision_init_materialized_srf(FunctionCallInfo fcinfo);
 #define PROVISION_NEEDS_SRF_SHIM
+#endif
+
+/* CREATE OR REPLACE TRIGGER arrived in 14 */
+#if PG_VERSION_NUM >= 140000
+#define provision_trigger_replace(stmt) ((stmt)->replace)
+#else
+#define provision_trigger_replace(stmt) false
+#endif
+
+/*
+ * The functions of a name, whatever their arguments: FuncnameGetCandidates()
+ * grew include_out_arguments in 14
+ */
+#if PG_VERSION_NUM >= 140000
+#define provision_functions_named(names) \
+	FuncnameGetCandidates((names), -1, NIL, false, false, false, true)
+#else
+#define provision_functions_named(names) \
+	FuncnameGetCandidates((names), -1, NIL, false, false, true)
+#endif
+
+/*
+ * A batch of a table's pages in a WHERE clause, given the first page and
+ * the page past the last: a TID range scan from 14 on; before, the TIDs of
+ * those pages listed (a TID scan over them).
+ */
+#if PG_VERSION_NUM >= 140000
+#define PROVISION_PAGE_RANGE_QUAL \
+	"ctid OPERATOR(pg_catalog.>=) '(%u,0)'::pg_catalog.tid" \
+	" AND ctid OPERATOR(pg_catalog.<) '(%u,0)'::pg_catalog.tid"
+#else
+#define PROVISION_PAGE_RANGE_QUAL \
+	"ctid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT pg_catalog.format('(%%s,%%s)', p, i)::pg_catalog.tid" \
+	" FROM pg_catalog.generate_series(%u::pg_catalog.int8, %u::pg_catalog.int8 - 1) p," \
+	" pg_catalog.generate_series(1, 291) i))"
+#endif
+
+/* UNIQUE NULLS NOT DISTINCT arrived in 15 */
+#if PG_VERSION_NUM >= 150000
+#define provision_index_nulls_not_distinct(index) ((index)->indnullsnotdistinct)
+#define provision_constraint_nulls_not_distinct(con) ((con)->nulls_not_distinct)
+#else
+#define provision_index_nulls_not_distinct(index) false
+#define provision_constraint_nulls_not_distinct(con) false
+#endif
+
+/* a random number in [0, 1): pg_prng arrived in 15 */
+#if PG_VERSION_NUM >= 150000
+#include "common/pg_prng.h"
+#define provision_random_fraction() pg_prng_double(&pg_global_prng_state)
+#else
+#define provision_random_fraction() ((double) random() / ((double) MAX_RANDOM_VALUE + 1))
 #endif
 
 #endif							/* PROVISION_PG_COMPAT_H */

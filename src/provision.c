@@ -30,6 +30,7 @@
 #include "engine.h"
 #include "name.h"
 #include "objects.h"
+#include "online.h"
 #include "order.h"
 #include "registry.h"
 
@@ -53,6 +54,7 @@ _PG_init(void)
 							5000, 0, INT_MAX,
 							PGC_USERSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
+	online_define_settings();
 	provision_mark_guc_prefix_reserved("provision");
 }
 

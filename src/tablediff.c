@@ -29,6 +29,13 @@
  * parents, or to a partition: it is tied to other tables, and ALTER TABLE
  * carries it to them or refuses it.
  *
+ * A live constraint that matches a declared one but was added NOT VALID
+ * and never validated is a change of its own (constraint_not_valid:
+ * VALIDATE).  What an online migration keeps on a table while it works
+ * (helper.c: shadow columns, helper checks, fill triggers, indexes under
+ * construction) is not compared with the model; each is reported as
+ * online_incomplete instead.
+ *
  * Every change converges in one migration: the steps of a change do all
  * that is needed (an identity added to a nullable column with a default
  * first drops the default and sets NOT NULL), and a column is never
@@ -78,6 +85,7 @@
 
 #include "change.h"
 #include "ddl.h"
+#include "helper.h"
 #include "inspect.h"
 #include "name.h"
 #include "objects.h"
@@ -90,6 +98,7 @@ typedef struct DriftContext
 	char	   *table;			/* quoted, qualified */
 	int			m;				/* index of the model in the run */
 	char	   *cascades;		/* tables any change alters too, or NULL */
+	List	   *helpers;		/* what an online migration left (helper.c) */
 	List	   *changes;
 } DriftContext;
 
@@ -664,7 +673,8 @@ static void
 compare_column(DriftContext *cx, const ColumnShape *d, const ColumnShape *a)
 {
 	const char *name = quote_identifier(d->name);
-	bool		both_serial = d->serial[0] != '\0' && strcmp(d->serial, a->serial) == 0;
+	/* serial and bigserial differ in their type only (column_type) */
+	bool		both_serial = d->serial[0] != '\0' && a->serial[0] != '\0';
 	Change	   *change;
 
 	if (strcmp(d->type, a->type) != 0 || strcmp(d->collation, a->collation) != 0)
@@ -826,7 +836,7 @@ compare_columns(DriftContext *cx, const TableShape *declared, const TableShape *
 		char	   *spec;
 		Change	   *change;
 
-		if (matched[j])
+		if (matched[j] || is_helper_column(cx->helpers, a->name))
 			continue;
 		spec = render_column(a);
 		change = add_change(cx, "column_extra", a->name, NULL,
@@ -931,7 +941,7 @@ compare_constraint_family(DriftContext *cx, int ndecl, DeclaredConstraint *decl,
 	int			i,
 				j;
 
-	/* same definition: equal, whatever the names */
+	/* same definition: equal, whatever the names; validated if it is not */
 	for (i = 0; i < ndecl; i++)
 	{
 		for (j = 0; j < nlive; j++)
@@ -939,6 +949,16 @@ compare_constraint_family(DriftContext *cx, int ndecl, DeclaredConstraint *decl,
 			if (!live_matched[j] && same_constraint(cx, &decl[i], live[j]))
 			{
 				decl_matched[i] = live_matched[j] = true;
+				if (live[j]->not_valid)
+				{
+					Change	   *change = add_change(cx, "constraint_not_valid", live[j]->name,
+													decl[i].def,
+													psprintf("%s NOT VALID", live[j]->def),
+													true);
+
+					add_step(cx, change, PHASE_VALIDATE, AT_ValidateConstraint, live[j]->name,
+							 "VALIDATE CONSTRAINT %s", quote_identifier(live[j]->name));
+				}
 				break;
 			}
 		}
@@ -1010,7 +1030,8 @@ compare_constraints(DriftContext *cx, const TableShape *declared, const TableSha
 	nlive = 0;
 	for (i = 0; i < actual->nconstraints; i++)
 	{
-		if (actual->constraints[i].contype != CONSTRAINT_FOREIGN)
+		if (actual->constraints[i].contype != CONSTRAINT_FOREIGN &&
+			!is_helper_constraint(cx->helpers, actual->constraints[i].name))
 			live[nlive++] = &actual->constraints[i];
 	}
 	compare_constraint_family(cx, declared->nconstraints, decl, nlive, live);
@@ -1247,7 +1268,12 @@ compare_indexes(DriftContext *cx, ObjectModel **indexes, int nindexes,
 	List	   *changes;
 
 	foreach(lc, live_ids)
+	{
+		/* an online migration's index under construction is not one */
+		if (helper_index_oid(cx->helpers, lfirst_oid(lc)))
+			continue;
 		live[nlive++] = object_inspect(OBJECT_KIND_INDEX, lfirst_oid(lc));
+	}
 	changes = index_compare_table(indexes, nindexes, live, nlive, cx->model->declared_by);
 	/* steps of the table's migration: it locks and selects the table */
 	foreach(lc, changes)
@@ -1306,6 +1332,7 @@ table_drift(Model **models, int nmodels, int m, Relation rel, ObjectModel **inde
 	cx.m = m;
 	cx.changes = NIL;
 	cx.cascades = cascading_tables(rel);
+	cx.helpers = find_helpers(rel, actual);
 	/* a partition's columns are its parent's */
 	if (declared->parent_table == NULL || actual->parent_table == NULL)
 		compare_columns(&cx, declared, actual);
@@ -1314,5 +1341,5 @@ table_drift(Model **models, int nmodels, int m, Relation rel, ObjectModel **inde
 	compare_partitions(&cx, models, nmodels, rel);
 	compare_indexes(&cx, indexes, nindexes, actual);
 	compare_comments(&cx, declared, actual);
-	return cx.changes;
+	return list_concat(cx.changes, helper_changes(models[m], m, rel, cx.helpers));
 }

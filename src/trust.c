@@ -89,3 +89,23 @@ trust_leave(TrustScope *scope)
 	AtEOXact_GUC(false, scope->saved_nestlevel);
 	SetUserIdAndSecContext(scope->saved_userid, scope->saved_sec_context);
 }
+
+/*
+ * For a session of its own (a background worker, worker.c): act as role,
+ * in a security-restricted operation, under search_path "pg_catalog,
+ * pg_temp", for the rest of the session.  A statement run there at top
+ * level commits transactions of its own, which would end a GUC nest
+ * level; these settings outlive them.
+ */
+void
+trust_enter_session(Oid role)
+{
+	Oid			userid;
+	int			sec_context;
+
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION);
+	GetUserIdAndSecContext(&userid, &sec_context);
+	SetUserIdAndSecContext(role, sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+}

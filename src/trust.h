@@ -21,5 +21,6 @@ typedef struct TrustScope
 extern Oid	trust_declarer(const char *role_name, const char *model_name);
 extern void trust_enter(Oid role, bool catalog_path, TrustScope *scope);
 extern void trust_leave(TrustScope *scope);
+extern void trust_enter_session(Oid role);
 
 #endif							/* PROVISION_TRUST_H */

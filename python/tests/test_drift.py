@@ -167,18 +167,21 @@ def test_diff_inside_a_caller_transaction_uses_a_savepoint(db):
 
 
 def test_server_errors_surface_with_their_sqlstate(db):
-    """A change provision rates safe that PostgreSQL refuses (widening a
-    column a generated column uses): the server's error, as SQLAlchemy's
-    exception, nothing applied."""
+    """A change PostgreSQL refuses (widening a column a generated column
+    uses): rated unsafe, and when forced the server's error, as
+    SQLAlchemy's exception, nothing applied."""
     e = db.engine()
     md = MetaData()
     Table("t", md, Column("a", sqlalchemy.String(5)),
           Column("b", sqlalchemy.String(10), sqlalchemy.Computed("upper(a)")), schema="app")
     ps.create_all(md, e)
     md.tables["app.t"].c.a.type = sqlalchemy.String(8)
-    assert [(r.change, r.safe) for r in ps.diff(md, e)] == [("column_type", True)]
-    with pytest.raises(sqlalchemy.exc.NotSupportedError) as err:
+    assert [(r.change, r.safe) for r in ps.diff(md, e)] == [("column_type", False)]
+    with pytest.raises(sqlalchemy.exc.DBAPIError) as refused:
         ps.migrate(md, e)
+    assert refused.value.sqlstate == "55000"
+    with pytest.raises(sqlalchemy.exc.NotSupportedError) as err:
+        ps.migrate(md, e, allow_destructive=True)
     assert err.value.sqlstate == "0A000" == ps.sqlstate(err.value.orig)
     assert "generated column" in str(err.value)
     assert db.scalar("SELECT character_maximum_length FROM information_schema.columns "
