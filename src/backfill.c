@@ -158,7 +158,7 @@ backfill_range(const BackfillSpec *spec, BlockNumber start, BlockNumber end,
 	Batch		batch;
 	BlockNumber pages = FIRST_BATCH_PAGES;
 	TimestampTz last_report = GetCurrentTimestamp();
-	bool		session = !IsBackgroundWorker;
+	bool		session = !provision_is_background_worker();
 	bool		paused = false;
 
 	memset(&batch, 0, sizeof(batch));

@@ -336,7 +336,7 @@ add_column_blocking(ColumnDef *def)
 		if (get_typtype(typid) == TYPTYPE_DOMAIN && DomainHasConstraints(typid))
 			return BLOCKING_REWRITE;	/* every row's value checked and stored */
 	}
-	if (raw_default != NULL && IsA(raw_default, A_Const) && ((A_Const *) raw_default)->isnull)
+	if (raw_default != NULL && IsA(raw_default, A_Const) && provision_a_const_isnull((A_Const *) raw_default))
 		raw_default = NULL;
 	if (raw_default != NULL && raw_expression_is_volatile(raw_default))
 		return BLOCKING_REWRITE;
@@ -474,12 +474,12 @@ classify(DDLStep *step)
 			if (step->domain_subtype == 'C')
 			{
 				List	   *parsed = provision_raw_parser(step->sql);
-				Node	   *stmt = list_length(parsed) == 1 ?
+				Node	   *alter = list_length(parsed) == 1 ?
 					linitial_node(RawStmt, parsed)->stmt : NULL;
 
-				if (stmt != NULL && IsA(stmt, AlterDomainStmt) &&
-					IsA(((AlterDomainStmt *) stmt)->def, Constraint) &&
-					((Constraint *) ((AlterDomainStmt *) stmt)->def)->skip_validation)
+				if (alter != NULL && IsA(alter, AlterDomainStmt) &&
+					IsA(((AlterDomainStmt *) alter)->def, Constraint) &&
+					((Constraint *) ((AlterDomainStmt *) alter)->def)->skip_validation)
 					return BLOCKING_BRIEF;	/* NOT VALID */
 				return BLOCKING_SCAN;
 			}

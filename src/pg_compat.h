@@ -20,6 +20,7 @@
 #include "parser/parse_type.h"
 #include "parser/parser.h"
 #include "tcop/utility.h"
+#include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
@@ -267,6 +268,20 @@ provision_generation_expression(Form_pg_depend dep)
 #endif
 	return InvalidOid;
 }
+
+/* A_Const.isnull arrived in 15; before, a NULL constant was a T_Null value */
+#if PG_VERSION_NUM >= 150000
+#define provision_a_const_isnull(c) ((c)->isnull)
+#else
+#define provision_a_const_isnull(c) ((c)->val.type == T_Null)
+#endif
+
+/* IsBackgroundWorker gave way to AmBackgroundWorkerProcess() in 17 */
+#if PG_VERSION_NUM >= 170000
+#define provision_is_background_worker() AmBackgroundWorkerProcess()
+#else
+#define provision_is_background_worker() IsBackgroundWorker
+#endif
 
 /* HASH_STRINGS arrived in 14; before, string keys were the default */
 #if PG_VERSION_NUM < 140000
