@@ -19,18 +19,18 @@ SELECT count(*) FILTER (WHERE contype <> 'n') AS table_constraints,
   FROM pg_constraint WHERE conrelid = 'nn.t'::regclass;
 -- the model: each constraint once, NOT NULL on its columns
 SELECT definition FROM provision_models WHERE table_name = 'nn.t';
-SELECT * FROM provision_diff('nn.t');
+SELECT change, object FROM provision_diff('nn.t');
 SELECT provision_table('nn.t');
 
 -- capture of the same table: NOT NULL on the columns again, each
 -- constraint once (with its name now), and no drift
 SELECT provision_capture('nn.t');
-SELECT * FROM provision_diff('nn.t');
+SELECT change, object FROM provision_diff('nn.t');
 
 -- a table made by plain DDL with named NOT NULL constraints, captured
 CREATE TABLE nn.plain (id integer CONSTRAINT plain_id_nn NOT NULL, x text NOT NULL, y text);
 SELECT provision_capture('nn.plain');
-SELECT * FROM provision_diff('nn.plain');
+SELECT change, object FROM provision_diff('nn.plain');
 
 -- nullability changed by hand: one difference each, never an extra or
 -- missing constraint beside it
@@ -38,9 +38,9 @@ ALTER TABLE nn.t ALTER COLUMN d SET NOT NULL;
 ALTER TABLE nn.t ALTER COLUMN a DROP NOT NULL;
 SELECT provision_table('nn.t');
 SELECT change, object, declared, actual, safe FROM provision_diff('nn.t') ORDER BY object;
-SELECT * FROM provision_plan('nn.t');
+SELECT ddl FROM provision_plan('nn.t');
 SELECT * FROM provision_migrate('nn.t', allow_destructive => true);
-SELECT * FROM provision_diff('nn.t');
+SELECT change, object FROM provision_diff('nn.t');
 SELECT count(*) FILTER (WHERE contype <> 'n') AS table_constraints,
        count(*) FILTER (WHERE contype = 'n')
          IN (0, (SELECT count(*) FROM pg_attribute
@@ -70,7 +70,7 @@ END
 $$;
 SELECT definition FROM provision_models WHERE table_name = 'nn.t2';
 SELECT provision_table('nn.t2');
-SELECT * FROM provision_diff('nn.t2');
+SELECT change, object FROM provision_diff('nn.t2');
 
 SELECT provision_forget(t) FROM unnest(ARRAY['nn.t', 'nn.t2', 'nn.plain']) AS t;
 DROP SCHEMA nn CASCADE;
