@@ -175,6 +175,38 @@ apply_fk_attribute(FkAttributes *state, Constraint *con)
 }
 
 /*
+ * An identity's SEQUENCE NAME.  The server makes the new sequence owned by
+ * the table of the model's name in the sequence's own schema: a sequence in
+ * another schema fails there (42P01), or is made owned by another table of
+ * the same name.  In the model's schema, the name is kept unqualified, so
+ * that the sequence is made with its table, wherever a trial puts it.
+ */
+static void
+identity_sequence_fact(DefinitionFacts *facts, const ColumnDef *col, Constraint *con)
+{
+	ListCell   *lc;
+
+	foreach(lc, con->options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+		List	   *names;
+
+		if (strcmp(opt->defname, "sequence_name") != 0)
+			continue;
+		names = (List *) opt->arg;
+		if (list_length(names) > 2 ||
+			(list_length(names) == 2 && strcmp(strVal(linitial(names)), facts->schema) != 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+					 errmsg("identity sequence of column \"%s\" must be in the table's schema \"%s\"",
+							col->colname, facts->schema),
+					 errdetail("The server makes an identity's sequence owned by the table of that name in the sequence's own schema."),
+					 errhint("Leave the sequence name unqualified.")));
+		opt->arg = (Node *) list_make1(llast(names));
+	}
+}
+
+/*
  * Walk the parsed body: refuse what is not a table body, note what the
  * catalogs will not tell (serial columns, explicit constraint names) and
  * take the foreign keys out.
@@ -239,6 +271,8 @@ collect_facts(CreateStmt *stmt, DefinitionFacts *facts)
 					last.fk = con;
 					continue;
 				}
+				if (con->contype == CONSTR_IDENTITY)
+					identity_sequence_fact(facts, col, con);
 				if (con->conname != NULL)
 					facts->explicit_names = lappend(facts->explicit_names, con->conname);
 				constraints = lappend(constraints, con);

@@ -32,6 +32,7 @@
 #include "catalog/pg_description.h"
 #include "catalog/pg_sequence.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "lib/stringinfo.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/primnodes.h"
@@ -130,6 +131,7 @@ identity_options(Relation rel, Form_pg_attribute att)
 				defmin,
 				defmax,
 				defstart;
+	char	   *seqname;
 	StringInfoData opts;
 
 	if (!HeapTupleIsValid(tuple))
@@ -145,6 +147,12 @@ identity_options(Relation rel, Form_pg_attribute att)
 	defstart = seq->seqincrement > 0 ? seq->seqmin : seq->seqmax;
 
 	initStringInfo(&opts);
+	/* a name other than the one CREATE TABLE picks: always the table's schema */
+	seqname = get_rel_name(seqid);
+	if (seqname != NULL &&
+		strcmp(seqname, makeObjectName(RelationGetRelationName(rel),
+									   NameStr(att->attname), "seq")) != 0)
+		appendStringInfo(&opts, " SEQUENCE NAME %s", quote_identifier(seqname));
 	if (seq->seqincrement != 1)
 		appendStringInfo(&opts, " INCREMENT BY " INT64_FORMAT, seq->seqincrement);
 	if (seq->seqmin != defmin)
