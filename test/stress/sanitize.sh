@@ -53,7 +53,8 @@
 #  4. Restarts the server with a fresh log and runs, as in `make installcheck`,
 #       pg_regress           --load-extension=provision --dbname=contrib_regression sql/*.sql
 #       pg_isolation_regress --load-extension=provision --dbname=contrib_regression specs/*.spec
-#     from copies of sql/ expected/ specs/ in $work/suite; then, when pgTAP
+#     from copies of sql/ expected/ specs/ (and test/fixtures/, which the
+#     suites read) in $work/suite; then, when pgTAP
 #     is installed, each test/pgtap/*.sql in a fresh database (no "not ok").
 #     (A failing suite does not stop the run: the sanitizer logs are still
 #     checked and printed.)
@@ -189,6 +190,12 @@ gcc $SAN_FLAGS -fPIC -shared -Wall -Werror \
 # ------------------------------------------------------------- 3. server
 cp -r "$repo/sql" "$repo/expected" "$work/suite/"
 [ -d "$repo/specs" ] && cp -r "$repo/specs" "$work/suite/"
+# the scripts a suite reads by a path relative to the top (load_dump reads
+# test/fixtures/every_kind.dump.sql)
+if [ -d "$repo/test/fixtures" ]; then
+	mkdir -p "$work/suite/test"
+	cp -r "$repo/test/fixtures" "$work/suite/test/"
+fi
 [ "$(id -u)" = 0 ] && chown -R postgres: "$work"
 
 say "initdb $data"
