@@ -68,6 +68,7 @@
 #include "utils/varlena.h"
 
 #include "catalog.h"
+#include "ddl.h"
 #include "definition.h"
 #include "inspect.h"
 #include "name.h"
@@ -1335,15 +1336,60 @@ run_in_trial(Script *script, Node *stmt, int line, bool in_script)
 }
 
 /*
+ * A registry text of decl's model that is not the one statement it should
+ * be: the model is damaged, as when provisioning it (ddl.c).
+ */
+static void damaged_model(Decl *decl, const char *sql) pg_attribute_noreturn();
+
+static void
+damaged_model(Decl *decl, const char *sql)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("the model of %s \"%s\" is damaged", decl_kind_names[decl->kind],
+					display_name(decl->schema, decl->name)),
+			 errdetail("A statement built from its registry row is not what the model stands for: %s",
+					   sql),
+			 errhint("Its registry row was not written by provision. Declare the model again, or remove it with provision_forget() or provision_forget_object().")));
+}
+
+/* the one statement of type tag sql parses to; damage otherwise */
+static Node *
+model_statement(Decl *decl, const char *sql, NodeTag tag)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	List	   *parsetree = NIL;
+	Node	   *stmt;
+
+	PG_TRY();
+	{
+		parsetree = provision_raw_parser(sql);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller);
+		FlushErrorState();
+		damaged_model(decl, sql);
+	}
+	PG_END_TRY();
+	if (list_length(parsetree) != 1)
+		damaged_model(decl, sql);
+	stmt = linitial_node(RawStmt, parsetree)->stmt;
+	if (nodeTag(stmt) != tag)
+		damaged_model(decl, sql);
+	return stmt;
+}
+
+/*
  * A model the script works on but does not declare: created in the trial
- * from the registry, so that the script's statements find it.
+ * from the registry, so that the script's statements find it.  Its texts
+ * are checked first, as provisioning checks them.
  */
 static void
 materialize_model(Script *script, Decl *decl)
 {
 	Model	   *model = registry_fetch(decl->schema, decl->name, MODEL_SHAPE);
 	char	   *sql;
-	List	   *parsetree;
 	CreateStmt *create;
 	char	   *comment;
 	int			ncolumns;
@@ -1351,11 +1397,11 @@ materialize_model(Script *script, Decl *decl)
 	char	  **comments;
 	int			i;
 
+	check_step_statement(ddl_create_table(model, -1, NULL));
 	sql = psprintf("CREATE TABLE %s (%s)", quoted_name(decl->schema, decl->name), model->body);
 	if (model->partition_by[0] != '\0')
 		sql = psprintf("%s PARTITION BY %s", sql, model->partition_by);
-	parsetree = provision_raw_parser(sql);
-	create = castNode(CreateStmt, linitial_node(RawStmt, parsetree)->stmt);
+	create = (CreateStmt *) model_statement(decl, sql, T_CreateStmt);
 	decl->facts.schema = decl->schema;
 	decl->facts.table = decl->name;
 	decl->facts.partitioning_allowed = true;
@@ -1366,44 +1412,45 @@ materialize_model(Script *script, Decl *decl)
 	/* its foreign keys, kept as facts, and its comments, made in the trial */
 	for (i = 0; i < model->nfkeys; i++)
 	{
-		CreateStmt *fk = castNode(CreateStmt,
-								  linitial_node(RawStmt,
-												provision_raw_parser(psprintf("CREATE TABLE x (%s)",
-																			  model->fkeys[i].clause)))->stmt);
+		char	   *fksql = psprintf("CREATE TABLE x (%s)", model->fkeys[i].clause);
+		CreateStmt *fk = (CreateStmt *) model_statement(decl, fksql, T_CreateStmt);
+		Constraint *con;
 
-		(void) add_constraint_fact(&decl->facts, linitial_node(Constraint, fk->tableElts));
+		if (list_length(fk->tableElts) != 1 || !IsA(linitial(fk->tableElts), Constraint))
+			damaged_model(decl, fksql);
+		con = linitial_node(Constraint, fk->tableElts);
+		if (con->contype != CONSTR_FOREIGN)
+			damaged_model(decl, fksql);
+		(void) add_constraint_fact(&decl->facts, con);
 	}
 	model_comments(model, &comment, &ncolumns, &names, &comments);
 	if (comment[0] != '\0')
-		run_in_trial(script, remap_statement(script, linitial_node(RawStmt, provision_raw_parser(
+		run_in_trial(script, remap_statement(script, model_statement(decl,
 			psprintf("COMMENT ON TABLE %s IS %s", quoted_name(decl->schema, decl->name),
-					 quote_literal_cstr(comment))))->stmt), decl->line, false);
+					 quote_literal_cstr(comment)), T_CommentStmt)), decl->line, false);
 	for (i = 0; i < ncolumns; i++)
 	{
 		if (comments[i][0] == '\0')
 			continue;
-		run_in_trial(script, remap_statement(script, linitial_node(RawStmt, provision_raw_parser(
+		run_in_trial(script, remap_statement(script, model_statement(decl,
 			psprintf("COMMENT ON COLUMN %s.%s IS %s", quoted_name(decl->schema, decl->name),
-					 quote_identifier(names[i]), quote_literal_cstr(comments[i]))))->stmt),
-					 decl->line, false);
+					 quote_identifier(names[i]), quote_literal_cstr(comments[i])),
+			T_CommentStmt)), decl->line, false);
 	}
 }
 
-/* the same for a model of another kind: its statement, in the trial */
+/*
+ * The same for a model of another kind: the statements that would create
+ * it, its comment included, each checked as provisioning checks it.
+ */
 static void
 materialize_object(Script *script, Decl *decl)
 {
-	List	   *parsetree = provision_raw_parser(decl->object->definition);
+	ListCell   *lc;
 
-	run_in_trial(script, remap_statement(script, linitial_node(RawStmt, parsetree)->stmt),
-				 decl->line, false);
-	if (decl->object->comment[0] != '\0')
-		run_in_trial(script, remap_statement(script, linitial_node(RawStmt, provision_raw_parser(
-			psprintf("COMMENT ON %s %s IS %s",
-					 decl->kind == DECL_INDEX ? "INDEX" : decl->kind == DECL_SEQUENCE ? "SEQUENCE"
-					 : decl->kind == DECL_DOMAIN ? "DOMAIN" : "TYPE",
-					 quoted_name(decl->schema, decl->name),
-					 quote_literal_cstr(decl->object->comment))))->stmt), decl->line, false);
+	foreach(lc, object_create_steps(decl->object))
+		run_in_trial(script, remap_statement(script, checked_step_statement(lfirst(lc))->stmt),
+					 decl->line, false);
 }
 
 /* the scratch OID of a declaration, found under its scratch name */
