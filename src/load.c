@@ -251,30 +251,105 @@ script_error_callback(void *arg)
 /* ------------------------------------------------------------ the parse */
 
 /*
- * The script with psql's meta-command lines (\restrict, \unrestrict: pg_dump
- * writes them from 15.14 on) blanked, so that offsets and lines stay.
+ * The script with psql's meta-command lines blanked (\\restrict and
+ * \\unrestrict, which pg_dump writes from 15.14 on, and any other): a line
+ * whose first character but blanks is a backslash, outside string
+ * constants, quoted identifiers, dollar quotes and comments, which is
+ * where psql reads a meta-command.  A backslash at the start of a line
+ * inside a comment's or a default's text is the text's own.  Blanked, so
+ * that offsets and lines stay.
  */
+static bool
+is_identifier_char(char c)
+{
+	return isalnum((unsigned char) c) || c == '_' || c == '$' || IS_HIGHBIT_SET(c);
+}
+
 static char *
 without_meta_commands(const char *text)
 {
 	char	   *copy = pstrdup(text);
 	char	   *p = copy;
+	bool		line_start = true;
 
 	while (*p != '\0')
 	{
-		char	   *line = p;
-
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (*line == '\\')
-		{
-			while (*line != '\0' && *line != '\n')
-				*line++ = ' ';
-		}
-		while (*p != '\0' && *p != '\n')
-			p++;
 		if (*p == '\n')
+		{
+			line_start = true;
 			p++;
+		}
+		else if (*p == ' ' || *p == '\t' || *p == '\r')
+			p++;
+		else if (line_start && *p == '\\')
+		{
+			while (*p != '\0' && *p != '\n')
+				*p++ = ' ';
+		}
+		else if (p[0] == '-' && p[1] == '-')
+		{
+			while (*p != '\0' && *p != '\n')
+				p++;
+		}
+		else if (p[0] == '/' && p[1] == '*')
+		{
+			int			depth = 1;
+
+			line_start = false;
+			for (p += 2; *p != '\0' && depth > 0;)
+			{
+				if (p[0] == '/' && p[1] == '*')
+					depth++, p += 2;
+				else if (p[0] == '*' && p[1] == '/')
+					depth--, p += 2;
+				else
+					p++;
+			}
+		}
+		else if (*p == '\'' || *p == '"')
+		{
+			char		quote = *p;
+			/* E'...' takes backslash escapes */
+			bool		escapes = quote == '\'' && p > copy && (p[-1] == 'E' || p[-1] == 'e') &&
+				(p - 1 == copy || !is_identifier_char(p[-2]));
+
+			line_start = false;
+			for (p++; *p != '\0'; p++)
+			{
+				if (escapes && *p == '\\' && p[1] != '\0')
+					p++;
+				else if (*p == quote && p[1] == quote)
+					p++;
+				else if (*p == quote)
+				{
+					p++;
+					break;
+				}
+			}
+		}
+		else if (*p == '$' && (p == copy || !is_identifier_char(p[-1])) && !isdigit((unsigned char) p[1]))
+		{
+			/* $tag$ ... $tag$ */
+			char	   *q = p + 1;
+
+			line_start = false;
+			while (*q != '\0' && *q != '$' && is_identifier_char(*q))
+				q++;
+			if (*q == '$')
+			{
+				int			len = q - p + 1;
+				char	   *close = strstr(q + 1, pnstrdup(p, len));
+
+				p = close != NULL ? close + len : p + strlen(p);
+			}
+			else
+				p++;
+		}
+		else
+		{
+			line_start = false;
+			p++;
+		}
 	}
 	return copy;
 }
@@ -928,7 +1003,12 @@ declared_schema_of(Script *script, bool relations, const char *name)
 		if (nsp != NULL && find_named(script, relations, nsp, name) != NULL)
 			return nsp;
 	}
-	/* declared in a schema the script creates: where CREATE put it */
+	/*
+	 * Declared in a schema the script creates: where CREATE put it; nowhere
+	 * when search_path has no schema to create in, or the temporary first.
+	 */
+	if (path == NIL || isTempNamespace(linitial_oid(path)))
+		return NULL;
 	creation = creation_schema_name();
 	return find_named(script, relations, creation, name) ? creation : NULL;
 }
@@ -1518,7 +1598,8 @@ second_trial_table(Script *script, Decl *decl)
 	CreateStmt *create;
 	TableShape *second;
 
-	sql = psprintf("CREATE TABLE %s (%s)", quote_identifier(decl->name), body);
+	/* qualified: the search_path may have no schema to create in */
+	sql = psprintf("CREATE TABLE %s (%s)", quoted_name(decl->schema, decl->name), body);
 	if (first->partition_by[0] != '\0')
 		sql = psprintf("%s PARTITION BY %s", sql, first->partition_by);
 	parsetree = provision_raw_parser(sql);
@@ -1800,8 +1881,10 @@ is_serial_sequence(Script *script, Decl *decl)
 	{
 		ColumnShape *col = &table->model->shape->columns[i];
 
+		/* the column's own sequence, not another one owned by it too */
 		if (strcmp(col->name, seq->column_name) == 0)
-			return col->serial[0] != '\0';
+			return col->serial[0] != '\0' &&
+				(col->default_seq_name == NULL || strcmp(col->default_seq_name, seq->name) == 0);
 	}
 	return false;
 }
