@@ -1298,7 +1298,10 @@ compare_indexes(DriftContext *cx, ObjectModel **indexes, int nindexes,
 		/* an online migration's index under construction is not one */
 		if (helper_index_oid(cx->helpers, lfirst_oid(lc)))
 			continue;
-		live[nlive++] = object_inspect(OBJECT_KIND_INDEX, lfirst_oid(lc));
+		/* DROP INDEX CONCURRENTLY does not wait for the table's lock */
+		live[nlive] = object_try_inspect(OBJECT_KIND_INDEX, lfirst_oid(lc));
+		if (live[nlive] != NULL)
+			nlive++;
 	}
 	changes = index_compare_table(indexes, nindexes, live, nlive, cx->model->declared_by);
 	/* steps of the table's migration: it locks and selects the table */
