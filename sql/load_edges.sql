@@ -44,8 +44,18 @@ SELECT * FROM provision_all();
 SELECT pg_get_serial_sequence('le.a', 'id') AS own, to_regclass('le.shared') IS NOT NULL AS shared_made;
 SELECT * FROM provision_diff();
 
+-- a column of another model's row type (or an array of it), a default that
+-- names another model: created and dumped after it, whatever the names
+SELECT * FROM provision_load($$CREATE SCHEMA rt;
+CREATE TABLE rt.z (id int);
+CREATE TABLE rt.a (id int, r rt.z, rs rt.z[], c regclass DEFAULT 'rt.z'::regclass);
+CREATE TABLE rt."Q q" (id int);
+CREATE TABLE rt.b (x rt."Q q")$$) ORDER BY kind, object;
+SELECT provision_dump('rt');
+SELECT * FROM provision_all() WHERE table_name LIKE 'rt.%';
+
 -- clean up
 SELECT count(provision_forget(table_name)) FROM provision_models WHERE kind IN ('table', 'partition');
 SELECT count(provision_forget_object(kind, table_name)) FROM provision_models;
 SET client_min_messages = warning;
-DROP SCHEMA le CASCADE;
+DROP SCHEMA le, rt CASCADE;
