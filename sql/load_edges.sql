@@ -54,6 +54,21 @@ CREATE TABLE rt.b (x rt."Q q")$$) ORDER BY kind, object;
 SELECT provision_dump('rt');
 SELECT * FROM provision_all() WHERE table_name LIKE 'rt.%';
 
+-- two key constraints on the same columns, as ALTER TABLE can add them:
+-- one CREATE TABLE would merge them, so a model cannot keep both
+SELECT * FROM provision_load($$CREATE TABLE le.k (id int PRIMARY KEY);
+ALTER TABLE le.k ADD CONSTRAINT k_u UNIQUE (id)$$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+CREATE TABLE le.live (id int PRIMARY KEY, b int);
+ALTER TABLE le.live ADD CONSTRAINT live_b1 UNIQUE (b), ADD CONSTRAINT live_b2 UNIQUE (b);
+SELECT provision_capture('le.live');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- as a unique index it is a model of its own
+ALTER TABLE le.live DROP CONSTRAINT live_b2;
+CREATE UNIQUE INDEX live_b2 ON le.live (b);
+SELECT provision_capture('le.live');
+SELECT * FROM provision_diff('le.live');
+
 -- clean up
 SELECT count(provision_forget(table_name)) FROM provision_models WHERE kind IN ('table', 'partition');
 SELECT count(provision_forget_object(kind, table_name)) FROM provision_models;

@@ -48,6 +48,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "funcapi.h"
@@ -1545,6 +1546,50 @@ scratch_oid(Script *script, Decl *decl)
 	return get_relname_relid(decl->name, nspid);
 }
 
+/* a key constraint's text after PRIMARY KEY or UNIQUE */
+static const char *
+key_columns_text(const char *def)
+{
+	if (strncmp(def, "PRIMARY KEY ", 12) == 0)
+		return def + 12;
+	if (strncmp(def, "UNIQUE ", 7) == 0)
+		return def + 7;
+	return def;
+}
+
+/*
+ * Two key constraints that CREATE TABLE would merge into one, as ALTER
+ * TABLE ... ADD CONSTRAINT can leave them (a UNIQUE on the primary key's
+ * columns): a model, created by one CREATE TABLE, cannot keep both.
+ */
+static void
+reject_merged_constraints(Decl *decl, const TableShape *shape)
+{
+	int			i,
+				j;
+
+	for (i = 0; i < shape->nconstraints; i++)
+	{
+		const ConstraintShape *a = &shape->constraints[i];
+
+		if (a->contype != CONSTRAINT_PRIMARY && a->contype != CONSTRAINT_UNIQUE)
+			continue;
+		for (j = 0; j < i; j++)
+		{
+			const ConstraintShape *b = &shape->constraints[j];
+
+			if ((b->contype == CONSTRAINT_PRIMARY || b->contype == CONSTRAINT_UNIQUE) &&
+				strcmp(key_columns_text(a->def), key_columns_text(b->def)) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("constraints \"%s\" and \"%s\" of table \"%s\" are on the same columns",
+								b->name, a->name, display_name(decl->schema, decl->name)),
+						 errdetail("CREATE TABLE merges such constraints into one, so a model of the table cannot keep both."),
+						 errhint("Drop one of them, or make the second a unique index (CREATE UNIQUE INDEX).")));
+		}
+	}
+}
+
 /* a table declaration read back as a model */
 static void
 read_back_table(Script *script, Decl *decl)
@@ -1556,6 +1601,7 @@ read_back_table(Script *script, Decl *decl)
 	int			i;
 
 	unremap_shape(script, first);
+	reject_merged_constraints(decl, first);
 	model->schema = decl->schema;
 	model->table = decl->name;
 	model->declared_by = GetUserNameFromId(GetUserId(), false);
@@ -1910,8 +1956,11 @@ keep_live_texts(Script *script, List *live_tables, List *live_objects)
 			{
 				Model	   *live = lfirst(mc);
 
-				if (strcmp(live->schema, decl->schema) == 0 && strcmp(live->table, decl->name) == 0)
-					keep_other_texts(decl->model->shape, live->shape);
+				if (strcmp(live->schema, decl->schema) != 0 || strcmp(live->table, decl->name) != 0)
+					continue;
+				/* what its one CREATE TABLE merged, the live table may have apart */
+				reject_merged_constraints(decl, live->shape);
+				keep_other_texts(decl->model->shape, live->shape);
 			}
 		}
 		else if (decl->object != NULL)
