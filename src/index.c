@@ -11,8 +11,13 @@
  * with, and never by its name.  A declared index also matches the other
  * text its signature may deparse to (see load.c).  The indexes that
  * constraints own (primary keys, unique and exclusion constraints) belong
- * to the table's model, and a partition's indexes attached to its
- * parent's belong to the parent.
+ * to the table's model.  A partition's index attached to an index of its
+ * parent belongs to the parent: it is never extra, but it is there, so
+ * it satisfies an index model of the partition that it matches (a model
+ * declared before its parent's index, which PostgreSQL then attached).
+ * A live index of the same name and signature is preferred to one of
+ * another name, so that two models of the same signature each find
+ * their own index.
  *
  * Adding an index is safe; dropping one (extra) or rebuilding one (another
  * signature under the same name) is not.
@@ -204,6 +209,33 @@ live_indexes(Relation rel, const TableShape *shape)
 	return result;
 }
 
+/*
+ * The indexes of partition rel attached to an index of its parent, not
+ * owned by a constraint (as live_indexes() tells): never models of rel,
+ * but they may be what one of its index models declares.
+ */
+List *
+attached_indexes(Relation rel, const TableShape *shape)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	if (!rel->rd_rel->relispartition)
+		return NIL;
+	foreach(lc, RelationGetIndexList(rel))
+	{
+		Oid			indexid = lfirst_oid(lc);
+
+		if (!get_rel_relispartition(indexid))
+			continue;
+		if (shape != NULL ? list_member_oid(shape->constraint_indexes, indexid)
+			: OidIsValid(get_index_constraint(indexid)))
+			continue;
+		result = lappend_oid(result, indexid);
+	}
+	return result;
+}
+
 static bool
 same_index(const ObjectModel *declared, const ObjectModel *live)
 {
@@ -245,27 +277,40 @@ drop_step(const ObjectModel *live, const char *declared_by)
 /*
  * The changes that bring the live indexes of a table in line with its
  * index models: declared[] (of that table) and live[] (live_indexes(),
- * inspected).  Extra indexes are dropped as declared_by, the table
- * model's declarer.
+ * then the nattached last ones attached_indexes(), inspected).  Extra
+ * indexes are dropped as declared_by, the table model's declarer; an
+ * attached index is never extra.
  */
 List *
 index_compare_table(ObjectModel **declared, int ndeclared, ObjectModel **live, int nlive,
-					const char *declared_by)
+					int nattached, const char *declared_by)
 {
 	List	   *changes = NIL;
 	bool	   *dmatched = palloc0(sizeof(bool) * (ndeclared + 1));
 	bool	   *lmatched = palloc0(sizeof(bool) * (nlive + 1));
+	int			nown = nlive - nattached;
+	int			pass;
 	int			d,
 				l;
 
-	for (d = 0; d < ndeclared; d++)
+	/*
+	 * Same signature: first under the same name, then another index of the
+	 * table's own, then one attached to the parent's.
+	 */
+	for (pass = 0; pass < 3; pass++)
 	{
-		for (l = 0; l < nlive; l++)
+		for (d = 0; d < ndeclared; d++)
 		{
-			if (!lmatched[l] && same_index(declared[d], live[l]))
+			if (dmatched[d])
+				continue;
+			for (l = pass == 2 ? nown : 0; l < (pass == 1 ? nown : nlive); l++)
 			{
-				dmatched[d] = lmatched[l] = true;
-				break;
+				if (!lmatched[l] && same_index(declared[d], live[l]) &&
+					(pass != 0 || strcmp(declared[d]->name, live[l]->name) == 0))
+				{
+					dmatched[d] = lmatched[l] = true;
+					break;
+				}
 			}
 		}
 	}
@@ -294,7 +339,7 @@ index_compare_table(ObjectModel **declared, int ndeclared, ObjectModel **live, i
 		change_step(change, create_step(obj));
 		changes = lappend(changes, change);
 	}
-	for (l = 0; l < nlive; l++)
+	for (l = 0; l < nown; l++)
 	{
 		Change	   *change;
 

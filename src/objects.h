@@ -44,8 +44,9 @@ extern List *sequence_owner_steps(const ObjectModel *obj);
 /* index.c */
 extern void index_inspect(ObjectModel *obj, Oid indexid);
 extern List *live_indexes(Relation rel, const TableShape *shape);
+extern List *attached_indexes(Relation rel, const TableShape *shape);
 extern List *index_compare_table(ObjectModel **declared, int ndeclared, ObjectModel **live,
-								 int nlive, const char *declared_by);
+								 int nlive, int nattached, const char *declared_by);
 extern List *index_create_steps(const ObjectModel *obj);
 
 #endif							/* PROVISION_OBJECTS_H */

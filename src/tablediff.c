@@ -1286,7 +1286,9 @@ compare_indexes(DriftContext *cx, ObjectModel **indexes, int nindexes,
 				const TableShape *actual)
 {
 	List	   *live_ids = live_indexes(cx->rel, actual);
-	ObjectModel **live = palloc(sizeof(ObjectModel *) * (list_length(live_ids) + 1));
+	List	   *attached_ids = attached_indexes(cx->rel, actual);
+	ObjectModel **live = palloc(sizeof(ObjectModel *) *
+								(list_length(live_ids) + list_length(attached_ids) + 1));
 	int			nlive = 0;
 	ListCell   *lc;
 	int			i;
@@ -1303,7 +1305,11 @@ compare_indexes(DriftContext *cx, ObjectModel **indexes, int nindexes,
 		if (live[nlive] != NULL)
 			nlive++;
 	}
-	changes = index_compare_table(indexes, nindexes, live, nlive, cx->model->declared_by);
+	/* last: a partition's indexes attached to its parent's (index.c) */
+	foreach(lc, attached_ids)
+		live[nlive++] = object_inspect(OBJECT_KIND_INDEX, lfirst_oid(lc));
+	changes = index_compare_table(indexes, nindexes, live, nlive, list_length(attached_ids),
+								  cx->model->declared_by);
 	/* steps of the table's migration: it locks and selects the table */
 	foreach(lc, changes)
 	{
