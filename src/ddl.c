@@ -902,6 +902,84 @@ ddl_create_schema(const char *schema, const char *owner, const char *run_as,
 }
 
 /*
+ * The column defaults partition model declares of its own: those of its
+ * columns whose default is not the one its parent's model declares for
+ * the same column.  A partition takes its parent's defaults when it is
+ * created, and ALTER TABLE of the parent's default carries to it, so
+ * only these are the partition's (pg_dump writes them as ALTER TABLE ONLY
+ * partition ALTER COLUMN ... SET DEFAULT).  Identity, generated and
+ * serial columns have none of their own; neither has a column without a
+ * default under a parent's column with one (CREATE TABLE ... PARTITION OF
+ * cannot say so).  A model read back by provision_load() keeps only
+ * these (load.c); a capture's partition, whose parent has no model yet,
+ * gives all of its defaults.  Returns an array parallel to shape->columns
+ * (the partition's declared shape): the default, or NULL.
+ */
+const char **
+partition_own_defaults(const Model *model, const TableShape *shape)
+{
+	const char **result = palloc0(sizeof(char *) * (shape->ncolumns + 1));
+	Model	   *parent;
+	const TableShape *pshape;
+
+	if (model->parent_table == NULL)
+		return result;
+	/* a parent without a model (a capture's): all of them, as load reads them */
+	parent = registry_fetch(model->parent_schema, model->parent_table, MODEL_SHAPE);
+	pshape = parent != NULL ? model_shape(parent) : NULL;
+	for (int i = 0; i < shape->ncolumns; i++)
+	{
+		const ColumnShape *c = &shape->columns[i];
+		const ColumnShape *pc = NULL;
+
+		if (c->default_expr[0] == '\0' || c->identity || c->generated || c->serial[0] != '\0')
+			continue;
+		for (int j = 0; pshape != NULL && j < pshape->ncolumns; j++)
+		{
+			if (strcmp(pshape->columns[j].name, c->name) == 0)
+			{
+				pc = &pshape->columns[j];
+				break;
+			}
+		}
+		/* the parent's, in any text either was read back as */
+		if (pc != NULL && (strcmp(pc->default_expr, c->default_expr) == 0 ||
+						   (pc->alt_default[0] != '\0' &&
+							strcmp(pc->alt_default, c->default_expr) == 0) ||
+						   (c->alt_default[0] != '\0' &&
+							strcmp(c->alt_default, pc->default_expr) == 0)))
+			continue;
+		result[i] = c->default_expr;
+	}
+	return result;
+}
+
+/*
+ * What CREATE TABLE ... PARTITION OF lists for partition model: its own
+ * column defaults, then its own constraints; "" for none.
+ */
+char *
+render_partition_elements(const Model *model)
+{
+	const TableShape *shape = model_shape(model);
+	const char **defaults = partition_own_defaults(model, shape);
+	char	   *constraints = render_constraints(shape);
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < shape->ncolumns; i++)
+	{
+		if (defaults[i] == NULL)
+			continue;
+		appendStringInfo(&buf, "%s%s DEFAULT %s", buf.len > 0 ? ", " : "",
+						 quote_identifier(shape->columns[i].name), defaults[i]);
+	}
+	if (constraints[0] != '\0')
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "", constraints);
+	return buf.data;
+}
+
+/*
  * CREATE TABLE for models[m], with the foreign keys that inline_fkeys
  * selects (NULL: all); the others are added by ddl_add_foreign_key().
  */
@@ -916,8 +994,8 @@ ddl_create_table(const Model *model, int m, const bool *inline_fkeys)
 	initStringInfo(&sql);
 	if (model->parent_table != NULL)
 	{
-		/* a partition's columns are its parent's: only its own constraints */
-		char	   *constraints = render_constraints(model_shape(model));
+		/* a partition's columns are its parent's: only its own defaults and constraints */
+		char	   *constraints = render_partition_elements(model);
 
 		appendStringInfo(&sql, "CREATE TABLE %s PARTITION OF %s",
 						 quoted_name(model->schema, model->table),

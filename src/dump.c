@@ -162,8 +162,8 @@ write_script(const Selection *sel)
 
 		if (model->parent_table != NULL)
 		{
-			/* its columns are its parent's: its own constraints only */
-			char	   *constraints = render_constraints(model_shape(model));
+			/* its columns are its parent's: its own defaults and constraints only */
+			char	   *constraints = render_partition_elements(model);
 
 			appendStringInfo(&buf, "CREATE TABLE %s PARTITION OF %s", name,
 							 quoted_name(model->parent_schema, model->parent_table));

@@ -47,6 +47,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
@@ -1590,6 +1591,44 @@ reject_merged_constraints(Decl *decl, const TableShape *shape)
 	}
 }
 
+/*
+ * A partition's columns take its parent's defaults: what the model of
+ * partition relid (a trial's, of shape) keeps are its own, those that are
+ * not its parent's (pg_dump's ALTER TABLE ONLY partition ALTER COLUMN ...
+ * SET DEFAULT), as ddl.c's partition_own_defaults() reads them.
+ */
+static void
+drop_parent_defaults(Oid relid, TableShape *shape)
+{
+	Oid			parentid = get_partition_parent(relid, false);
+	Relation	parent;
+	TableShape *pshape;
+	int			save_nestlevel;
+
+	save_nestlevel = catalog_search_path_push();
+	parent = table_open(parentid, AccessShareLock);
+	pshape = inspect_table(parent);
+	table_close(parent, AccessShareLock);
+	catalog_search_path_pop(save_nestlevel);
+	for (int i = 0; i < shape->ncolumns; i++)
+	{
+		ColumnShape *c = &shape->columns[i];
+
+		if (c->default_expr[0] == '\0' || c->identity || c->generated)
+			continue;
+		for (int j = 0; j < pshape->ncolumns; j++)
+		{
+			if (strcmp(pshape->columns[j].name, c->name) == 0 &&
+				strcmp(pshape->columns[j].default_expr, c->default_expr) == 0)
+			{
+				c->default_expr = "";
+				c->alt_default = "";
+				break;
+			}
+		}
+	}
+}
+
 /* a table declaration read back as a model */
 static void
 read_back_table(Script *script, Decl *decl)
@@ -1600,6 +1639,8 @@ read_back_table(Script *script, Decl *decl)
 	ListCell   *lc;
 	int			i;
 
+	if (get_rel_relispartition(relid))
+		drop_parent_defaults(relid, first);
 	unremap_shape(script, first);
 	reject_merged_constraints(decl, first);
 	model->schema = decl->schema;

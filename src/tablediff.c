@@ -1349,6 +1349,44 @@ compare_indexes(DriftContext *cx, ObjectModel **indexes, int nindexes,
 }
 
 /*
+ * A partition's own column defaults (partition_own_defaults()) against its
+ * live columns' defaults; the others are its parent's, compared there.
+ */
+static void
+compare_partition_defaults(DriftContext *cx, const TableShape *declared,
+						   const TableShape *actual)
+{
+	const char **own = partition_own_defaults(cx->model, declared);
+
+	for (int i = 0; i < declared->ncolumns; i++)
+	{
+		const ColumnShape *d = &declared->columns[i];
+		const ColumnShape *a = NULL;
+		Change	   *change;
+
+		if (own[i] == NULL)
+			continue;
+		for (int j = 0; j < actual->ncolumns; j++)
+		{
+			if (strcmp(actual->columns[j].name, d->name) == 0)
+			{
+				a = &actual->columns[j];
+				break;
+			}
+		}
+		if (a == NULL || a->identity || a->generated || same_default(cx, d, a))
+			continue;
+		change = add_change(cx, "column_default", d->name, d->default_expr,
+							a->default_expr[0] ? a->default_expr : NULL, true);
+		/* the partition's own: ALTER TABLE carries it to no other table */
+		change->safe = true;
+		change->cascades = NULL;
+		add_step(cx, change, PHASE_ALTER_COLUMN, AT_ColumnDefault, d->name,
+				 "ALTER COLUMN %s SET DEFAULT %s", quote_identifier(d->name), d->default_expr);
+	}
+}
+
+/*
  * The changes that would bring rel, the live table of models[m], in line
  * with its model (read with its shape) and the models of its indexes.
  * Call under catalog_search_path_push().
@@ -1371,6 +1409,8 @@ table_drift(Model **models, int nmodels, int m, Relation rel, ObjectModel **inde
 	/* a partition's columns are its parent's */
 	if (declared->parent_table == NULL || actual->parent_table == NULL)
 		compare_columns(&cx, declared, actual);
+	else
+		compare_partition_defaults(&cx, declared, actual);
 	compare_constraints(&cx, declared, actual);
 	compare_partitioning(&cx, declared, actual);
 	compare_partitions(&cx, models, nmodels, rel);
