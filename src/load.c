@@ -120,6 +120,8 @@ typedef struct ScriptStmt
 	Node	   *run;			/* what the trial runs, or NULL */
 	Decl	   *index;			/* a CREATE INDEX: its declaration */
 	List	   *materialize;	/* Decl of models first named here */
+	Decl	   *partition_of;	/* makes or attaches a partition of this table */
+	Decl	   *creates;		/* CREATE TABLE of this table */
 } ScriptStmt;
 
 typedef struct Script
@@ -132,6 +134,11 @@ typedef struct Script
 	List	   *unsupported_kinds;	/* KIND, one per statement */
 	List	   *scratch;		/* (schema, scratch schema) pairs */
 	List	   *rows;			/* LoadRow */
+	List	   *siblings_made;	/* Decl of tables whose other partitions are
+								 * in the trial (see make_siblings()) */
+	char	   *sibling_scratch;	/* the scratch schema they are made in */
+	List	   *partition_models;	/* Model: the registry's partitions */
+	bool		partition_models_read;
 	int			current_line;	/* for errors: the statement at work */
 	struct ScriptStmt *current;	/* the statement being declared */
 	bool		positions_in_script;	/* error positions are offsets in text */
@@ -715,6 +722,8 @@ declare_alter_table(Script *script, AlterTableStmt *stmt, int line)
 					partition->parent_table = table->name;
 					if (partition->from_model)
 						partition->changed = true;
+					if (script->current != NULL)
+						script->current->partition_of = table;
 					kept = lappend(kept, cmd);
 					break;
 				}
@@ -754,6 +763,8 @@ declare_create_table(Script *script, CreateStmt *stmt, int line)
 	decl->facts.table = decl->name;
 	decl->facts.partitioning_allowed = true;
 	collect_facts(stmt, &decl->facts);
+	if (script->current != NULL)
+		script->current->creates = decl;
 	if (stmt->partbound != NULL)
 	{
 		char	   *parent_schema;
@@ -765,6 +776,8 @@ declare_create_table(Script *script, CreateStmt *stmt, int line)
 		parent_name = parent->name;
 		decl->parent_schema = parent_schema;
 		decl->parent_table = parent_name;
+		if (script->current != NULL)
+			script->current->partition_of = parent;
 	}
 	return (Node *) stmt;
 }
@@ -1719,6 +1732,73 @@ scratch_indexes(Oid relid)
 	return indexes;
 }
 
+/* error context of make_siblings(): the partition model being made */
+static void
+sibling_error_callback(void *arg)
+{
+	Model	   *model = arg;
+
+	errcontext("partition model %s of table %s (%s)",
+			   display_name(model->schema, model->table),
+			   display_name(model->parent_schema, model->parent_table),
+			   model->partition_bound);
+}
+
+/*
+ * The partition models of table that the script does not name, made in
+ * the trial as partitions of its scratch copy with their bounds, so that
+ * the server checks the script's partitions and bounds against them (a
+ * second DEFAULT partition, overlapping bounds: 42P17), as it will when
+ * provision_all() makes them all.  They are made once per table, in a
+ * scratch schema of their own (their names are their models' names, for
+ * the server's messages), as plain tables: only their bounds matter.
+ */
+static void
+make_siblings(Script *script, Decl *table, int line)
+{
+	ListCell   *lc;
+
+	if (list_member_ptr(script->siblings_made, table))
+		return;
+	script->siblings_made = lappend(script->siblings_made, table);
+	if (!script->partition_models_read)
+	{
+		int			nmodels;
+		Model	  **models = registry_fetch_all(&nmodels, MODEL_DEFINITION);
+
+		for (int i = 0; i < nmodels; i++)
+		{
+			if (models[i]->parent_table != NULL)
+				script->partition_models = lappend(script->partition_models, models[i]);
+		}
+		script->partition_models_read = true;
+	}
+	foreach(lc, script->partition_models)
+	{
+		Model	   *model = lfirst(lc);
+		CreateStmt *create;
+		ErrorContextCallback callback;
+
+		if (strcmp(model->parent_schema, table->schema) != 0 ||
+			strcmp(model->parent_table, table->name) != 0 ||
+			find_decl(script, DECL_TABLE, model->schema, model->table) != NULL)
+			continue;
+		if (script->sibling_scratch == NULL)
+			script->sibling_scratch = trial_schema();
+		create = castNode(CreateStmt, linitial_node(RawStmt, provision_raw_parser(
+			psprintf("CREATE TABLE %s PARTITION OF %s %s",
+					 quoted_name(script->sibling_scratch, model->table),
+					 quoted_name(scratch_of(script, table->schema), table->name),
+					 model->partition_bound)))->stmt);
+		callback.callback = sibling_error_callback;
+		callback.arg = model;
+		callback.previous = error_context_stack;
+		error_context_stack = &callback;
+		run_in_trial(script, (Node *) create, line, false);
+		error_context_stack = callback.previous;
+	}
+}
+
 /* every model of the script, made in the trial and read back */
 static void
 script_trial(void *arg)
@@ -1795,7 +1875,13 @@ script_trial(void *arg)
 
 			before = scratch_indexes(scratch_oid(script, table));
 		}
+		/* a partition: checked against its parent's other partition models */
+		if (ss->partition_of != NULL)
+			make_siblings(script, ss->partition_of, ss->line);
 		run_in_trial(script, remap_statement(script, ss->run), ss->line, true);
+		/* a table declared again: its partition models with it */
+		if (ss->creates != NULL)
+			make_siblings(script, ss->creates, ss->line);
 		if (ss->index != NULL)
 		{
 			Decl	   *table = find_decl(script, DECL_TABLE, ss->index->table_schema,
