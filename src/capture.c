@@ -200,7 +200,8 @@ live_model(Oid relid, List **live_shapes)
 	for (i = 0; i < shape->nconstraints; i++)
 	{
 		ConstraintShape *con = &shape->constraints[i];
-		char	   *clause = psprintf("CONSTRAINT %s %s", quote_identifier(con->name), con->def);
+		char	   *clause = psprintf("CONSTRAINT %s %s%s", quote_identifier(con->name), con->def,
+										  con->not_valid ? " NOT VALID" : "");
 
 		con->explicit_name = true;
 		if (con->contype == CONSTRAINT_FOREIGN)

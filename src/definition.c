@@ -373,6 +373,10 @@ render_foreign_key(DefinitionFacts *facts, Constraint *con, ForeignKeyDef *fk)
 	fk->clause = con->conname
 		? psprintf("CONSTRAINT %s %s", quote_identifier(con->conname), fk->signature)
 		: fk->signature;
+	/* ALTER TABLE ... ADD ... NOT VALID: the model need not validate it */
+	fk->not_valid = con->skip_validation;
+	if (fk->not_valid)
+		fk->clause = psprintf("%s NOT VALID", fk->clause);
 }
 
 /* the foreign key's own columns must be columns of the table */
@@ -617,9 +621,51 @@ render_body(const TableShape *shape)
 		if (con->explicit_name)
 			appendStringInfo(&body, "CONSTRAINT %s ", quote_identifier(con->name));
 		appendStringInfoString(&body, con->def);
+		if (con->not_valid && con->contype == CONSTRAINT_CHECK)
+			appendStringInfoString(&body, " NOT VALID");
 	}
 	catalog_search_path_pop(save_nestlevel);
 	return body.data;
+}
+
+/*
+ * Take the checks declared NOT VALID out of stmt (CREATE TABLE validates
+ * every constraint it makes: the table is empty) and return the ALTER
+ * TABLE that adds them NOT VALID once the table is there, so that a trial
+ * table shows them as declared; NULL when there are none.
+ */
+AlterTableStmt *
+take_not_valid_checks(CreateStmt *stmt)
+{
+	List	   *kept = NIL;
+	List	   *cmds = NIL;
+	ListCell   *lc;
+	AlterTableStmt *alter;
+
+	foreach(lc, stmt->tableElts)
+	{
+		Node	   *elt = lfirst(lc);
+
+		if (IsA(elt, Constraint) && ((Constraint *) elt)->contype == CONSTR_CHECK &&
+			((Constraint *) elt)->skip_validation)
+		{
+			AlterTableCmd *cmd = makeNode(AlterTableCmd);
+
+			cmd->subtype = AT_AddConstraint;
+			cmd->def = elt;
+			cmds = lappend(cmds, cmd);
+		}
+		else
+			kept = lappend(kept, elt);
+	}
+	if (cmds == NIL)
+		return NULL;
+	stmt->tableElts = kept;
+	alter = makeNode(AlterTableStmt);
+	alter->relation = copyObject(stmt->relation);
+	alter->cmds = cmds;
+	alter->objtype = OBJECT_TABLE;
+	return alter;
 }
 
 /* what a trial needs, and what it found */
@@ -678,9 +724,15 @@ trial_table(TrialTable *trial, CreateStmt *stmt, const char *sql, int location, 
 			bool first)
 {
 	char	   *scratch = trial_schema();
+	AlterTableStmt *not_valid = take_not_valid_checks(stmt);
 
 	stmt->relation = makeRangeVar(scratch, (char *) trial->facts->table, -1);
 	trial_utility((Node *) stmt, sql, location, len);
+	if (not_valid != NULL)
+	{
+		not_valid->relation = makeRangeVar(scratch, (char *) trial->facts->table, -1);
+		trial_utility((Node *) not_valid, sql, location, len);
+	}
 	return trial_table_shape(get_relname_relid(trial->facts->table,
 											   get_namespace_oid(scratch, false)),
 							 trial->facts, first);

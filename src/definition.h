@@ -38,6 +38,7 @@ extern void reject_temporary_dependencies(Oid relid, DefinitionFacts *facts);
 extern TableShape *trial_table_shape(Oid relid, DefinitionFacts *facts, bool first);
 extern bool needs_second_trial(const TableShape *shape);
 extern char *render_body(const TableShape *shape);
+extern AlterTableStmt *take_not_valid_checks(CreateStmt *stmt);
 extern void keep_other_texts(TableShape *shape, const TableShape *other);
 extern void model_render(Model *model, const char *body);
 

@@ -618,6 +618,8 @@ render_constraints(const TableShape *shape)
 		if (con->explicit_name)
 			appendStringInfo(&buf, "CONSTRAINT %s ", quote_identifier(con->name));
 		appendStringInfoString(&buf, con->def);
+		if (con->not_valid && con->contype == CONSTRAINT_CHECK)
+			appendStringInfoString(&buf, " NOT VALID");
 	}
 	return buf.data;
 }

@@ -122,6 +122,7 @@ typedef struct ScriptStmt
 	List	   *materialize;	/* Decl of models first named here */
 	Decl	   *partition_of;	/* makes or attaches a partition of this table */
 	Decl	   *creates;		/* CREATE TABLE of this table */
+	Node	   *run_after;		/* run just after: its checks declared NOT VALID */
 } ScriptStmt;
 
 typedef struct Script
@@ -764,7 +765,10 @@ declare_create_table(Script *script, CreateStmt *stmt, int line)
 	decl->facts.partitioning_allowed = true;
 	collect_facts(stmt, &decl->facts);
 	if (script->current != NULL)
+	{
 		script->current->creates = decl;
+		script->current->run_after = (Node *) take_not_valid_checks(stmt);
+	}
 	if (stmt->partbound != NULL)
 	{
 		char	   *parent_schema;
@@ -1486,6 +1490,7 @@ materialize_model(Script *script, Decl *decl)
 	Model	   *model = registry_fetch(decl->schema, decl->name, MODEL_SHAPE);
 	char	   *sql;
 	CreateStmt *create;
+	AlterTableStmt *not_valid;
 	char	   *comment;
 	int			ncolumns;
 	char	  **names;
@@ -1502,7 +1507,10 @@ materialize_model(Script *script, Decl *decl)
 	decl->facts.partitioning_allowed = true;
 	collect_facts(create, &decl->facts);
 	decl->model = model;
+	not_valid = take_not_valid_checks(create);
 	run_in_trial(script, remap_statement(script, (Node *) create), decl->line, false);
+	if (not_valid != NULL)
+		run_in_trial(script, remap_statement(script, (Node *) not_valid), decl->line, false);
 
 	/* its foreign keys, kept as facts, and its comments, made in the trial */
 	for (i = 0; i < model->nfkeys; i++)
@@ -1696,6 +1704,7 @@ second_trial_table(Script *script, Decl *decl)
 	char	   *sql;
 	List	   *parsetree;
 	CreateStmt *create;
+	AlterTableStmt *not_valid;
 	TableShape *second;
 
 	/* qualified: the search_path may have no schema to create in */
@@ -1704,9 +1713,16 @@ second_trial_table(Script *script, Decl *decl)
 		sql = psprintf("%s PARTITION BY %s", sql, first->partition_by);
 	parsetree = provision_raw_parser(sql);
 	create = castNode(CreateStmt, linitial_node(RawStmt, parsetree)->stmt);
+	not_valid = take_not_valid_checks(create);
 	remap_statement(script, (Node *) create);
 	create->relation = makeRangeVar(scratch, decl->name, -1);
 	run_in_trial(script, (Node *) create, decl->line, false);
+	if (not_valid != NULL)
+	{
+		remap_statement(script, (Node *) not_valid);
+		not_valid->relation = makeRangeVar(scratch, decl->name, -1);
+		run_in_trial(script, (Node *) not_valid, decl->line, false);
+	}
 	second = trial_table_shape(get_relname_relid(decl->name, get_namespace_oid(scratch, false)),
 							   &decl->facts, false);
 	unremap_shape(script, second);
@@ -1879,6 +1895,8 @@ script_trial(void *arg)
 		if (ss->partition_of != NULL)
 			make_siblings(script, ss->partition_of, ss->line);
 		run_in_trial(script, remap_statement(script, ss->run), ss->line, true);
+		if (ss->run_after != NULL)
+			run_in_trial(script, remap_statement(script, ss->run_after), ss->line, true);
 		/* a table declared again: its partition models with it */
 		if (ss->creates != NULL)
 			make_siblings(script, ss->creates, ss->line);

@@ -55,7 +55,8 @@ typedef struct ConstraintShape
 	char	   *alt_def;		/* another text of the same constraint, or "" */
 	bool		explicit_name;	/* declared models: the user chose the name */
 	bool		not_valid;		/* live constraints: added NOT VALID, not yet
-								 * validated */
+								 * validated; declared checks: declared NOT
+								 * VALID (need not be validated) */
 	/* foreign keys of live tables only */
 	char	   *ref_schema;
 	char	   *ref_table;
@@ -80,7 +81,8 @@ typedef struct ForeignKeyDef
 {
 	char	   *name;			/* the name the user chose, or "" */
 	char	   *signature;		/* fk_signature(): all but the name */
-	char	   *clause;			/* "[CONSTRAINT name] signature" */
+	char	   *clause;			/* "[CONSTRAINT name] signature [NOT VALID]" */
+	bool		not_valid;		/* declared NOT VALID: need not be validated */
 	char	   *ref_schema;		/* referenced table, resolved at define time */
 	char	   *ref_table;
 } ForeignKeyDef;

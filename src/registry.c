@@ -37,6 +37,7 @@
 #include "catalog/dependency.h"
 #include "common/md5.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -541,6 +542,25 @@ row_strings(RegistryRow *row, int column, int *count)
 	return strings;
 }
 
+/* a constraint's text as provision writes it: ends in " NOT VALID" */
+static bool
+ends_with_not_valid(const char *def)
+{
+	size_t		len = strlen(def);
+
+	return len > 10 && strcmp(def + len - 10, " NOT VALID") == 0;
+}
+
+/* take " NOT VALID" off def, if it ends so; whether it did */
+static bool
+strip_not_valid(char *def)
+{
+	if (!ends_with_not_valid(def))
+		return false;
+	def[strlen(def) - 10] = '\0';
+	return true;
+}
+
 /* a one-character code out of the ones allowed ("" counts as '\0') */
 static char
 row_code(RegistryRow *row, int column, Datum value, const char *allowed, bool empty_ok)
@@ -625,6 +645,7 @@ shape_from_row(RegistryRow *row)
 		con->name = row_identifier(row, RC_CON_NAMES, connames[i]);
 		con->contype = row_code(row, RC_CON_TYPES, contypes[i], "puxc", false);
 		con->def = TextDatumGetCString(condefs[i]);
+		con->not_valid = con->contype == CONSTRAINT_CHECK && strip_not_valid(con->def);
 		con->alt_def = TextDatumGetCString(conalt[i]);
 		con->explicit_name = DatumGetBool(conexplicit[i]);
 		if (con->def[0] == '\0')
@@ -711,6 +732,7 @@ model_from_row(RegistryRow *row, ModelRead read, HeapTuple tuple, const Registry
 		model->fkeys[i].clause = TextDatumGetCString(clauses[i]);
 		model->fkeys[i].name = TextDatumGetCString(names[i]);
 		model->fkeys[i].signature = TextDatumGetCString(signatures[i]);
+		model->fkeys[i].not_valid = ends_with_not_valid(model->fkeys[i].clause);
 		if (model->fkeys[i].clause[0] == '\0' || model->fkeys[i].signature[0] == '\0')
 			damaged(row, "Foreign key %d has no definition.", i + 1);
 	}
@@ -1428,7 +1450,9 @@ registry_store(const Model *model)
 
 		e[RC_CON_NAMES][i] = CStringGetTextDatum(con->name);
 		e[RC_CON_TYPES][i] = text_datum_of_char(con->contype);
-		e[RC_CON_DEFS][i] = CStringGetTextDatum(con->def);
+		/* a check declared NOT VALID keeps it (shape_from_row() takes it off) */
+		e[RC_CON_DEFS][i] = CStringGetTextDatum(con->not_valid && con->contype == CONSTRAINT_CHECK
+												? psprintf("%s NOT VALID", con->def) : con->def);
 		e[RC_CON_ALT_DEFS][i] = CStringGetTextDatum(con->alt_def);
 		e[RC_CON_EXPLICIT][i] = BoolGetDatum(con->explicit_name);
 	}

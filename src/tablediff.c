@@ -901,7 +901,7 @@ fk_name_addition(const char *signature)
 
 static void
 add_constraint_steps(DriftContext *cx, Change *change, const char *name, bool explicit_name,
-					 char contype, const char *def)
+					 char contype, const char *def, bool not_valid)
 {
 	if (contype == CONSTRAINT_CHECK || contype == CONSTRAINT_FOREIGN)
 	{
@@ -910,8 +910,10 @@ add_constraint_steps(DriftContext *cx, Change *change, const char *name, bool ex
 
 		add_step(cx, change, phase, AT_AddConstraint, NULL,
 				 "ADD CONSTRAINT %s %s NOT VALID", quote_identifier(name), def);
-		add_step(cx, change, PHASE_VALIDATE, AT_ValidateConstraint, name,
-				 "VALIDATE CONSTRAINT %s", quote_identifier(name));
+		/* declared NOT VALID: the rows already there are not checked */
+		if (!not_valid)
+			add_step(cx, change, PHASE_VALIDATE, AT_ValidateConstraint, name,
+					 "VALIDATE CONSTRAINT %s", quote_identifier(name));
 	}
 	else if (explicit_name)
 		add_step(cx, change, PHASE_ADD_CONSTRAINT, AT_AddConstraint, NULL,
@@ -928,6 +930,7 @@ typedef struct DeclaredConstraint
 	char		contype;
 	const char *def;
 	const char *alt_def;		/* or "" */
+	bool		not_valid;		/* declared NOT VALID: need not be validated */
 } DeclaredConstraint;
 
 static bool
@@ -975,7 +978,7 @@ compare_constraint_family(DriftContext *cx, int ndecl, DeclaredConstraint *decl,
 			if (!live_matched[j] && same_constraint(cx, &decl[i], live[j]))
 			{
 				decl_matched[i] = live_matched[j] = true;
-				if (live[j]->not_valid)
+				if (live[j]->not_valid && !decl[i].not_valid)
 				{
 					Change	   *change = add_change(cx, "constraint_not_valid", live[j]->name,
 													decl[i].def,
@@ -1008,7 +1011,7 @@ compare_constraint_family(DriftContext *cx, int ndecl, DeclaredConstraint *decl,
 								live[j]->def, false);
 			add_drop_constraint_step(cx, change, live[j]);
 			add_constraint_steps(cx, change, decl[i].name, decl[i].explicit_name,
-								 decl[i].contype, decl[i].def);
+								 decl[i].contype, decl[i].def, decl[i].not_valid);
 			break;
 		}
 	}
@@ -1021,7 +1024,7 @@ compare_constraint_family(DriftContext *cx, int ndecl, DeclaredConstraint *decl,
 			continue;
 		change = add_change(cx, "constraint_missing", decl[i].name, decl[i].def, NULL, true);
 		add_constraint_steps(cx, change, decl[i].name, decl[i].explicit_name,
-							 decl[i].contype, decl[i].def);
+							 decl[i].contype, decl[i].def, decl[i].not_valid);
 	}
 	for (j = 0; j < nlive; j++)
 	{
@@ -1052,6 +1055,7 @@ compare_constraints(DriftContext *cx, const TableShape *declared, const TableSha
 		decl[i].contype = declared->constraints[i].contype;
 		decl[i].def = declared->constraints[i].def;
 		decl[i].alt_def = declared->constraints[i].alt_def;
+		decl[i].not_valid = declared->constraints[i].not_valid;
 	}
 	nlive = 0;
 	for (i = 0; i < actual->nconstraints; i++)
@@ -1074,6 +1078,7 @@ compare_constraints(DriftContext *cx, const TableShape *declared, const TableSha
 		decl[i].contype = CONSTRAINT_FOREIGN;
 		decl[i].def = fk->signature;
 		decl[i].alt_def = "";
+		decl[i].not_valid = fk->not_valid;
 	}
 	nlive = 0;
 	for (i = 0; i < actual->nconstraints; i++)
