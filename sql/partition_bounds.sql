@@ -25,6 +25,9 @@ ALTER TABLE pb.r ATTACH PARTITION pb.r2 FOR VALUES FROM (5) TO (20);$$);
 -- the parent declared again without partitioning, under its partition models
 SELECT * FROM provision_load($$CREATE TABLE pb.r (id int);$$);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- or with another partitioning strategy
+SELECT * FROM provision_load($$CREATE TABLE pb.p (id int) PARTITION BY HASH (id);$$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT table_name, kind FROM provision_models WHERE table_name LIKE 'pb.%' ORDER BY 1;
 
 -- what fits is declared: another range, a partition declared again with
