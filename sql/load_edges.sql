@@ -69,6 +69,15 @@ CREATE UNIQUE INDEX live_b2 ON le.live (b);
 SELECT provision_capture('le.live');
 SELECT * FROM provision_diff('le.live');
 
+-- forgetting a partitioned table forgets its partitions' models (and
+-- theirs, and their indexes'), as DROP TABLE drops the partitions
+SELECT count(*) FROM provision_load($$CREATE TABLE le.p (id int, v int) PARTITION BY RANGE (id);
+CREATE TABLE le.p1 PARTITION OF le.p FOR VALUES FROM (0) TO (10) PARTITION BY LIST (v);
+CREATE TABLE le.p11 PARTITION OF le.p1 FOR VALUES IN (1);
+CREATE INDEX p11_v ON le.p11 (v)$$);
+SELECT provision_forget('le.p');
+SELECT table_name, kind FROM provision_models WHERE table_name LIKE 'le.p%' ORDER BY 1;
+
 -- clean up
 SELECT count(provision_forget(table_name)) FROM provision_models WHERE kind IN ('table', 'partition');
 SELECT count(provision_forget_object(kind, table_name)) FROM provision_models;

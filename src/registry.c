@@ -1518,10 +1518,11 @@ registry_store_object(const ObjectModel *obj)
 }
 
 /*
- * Forget the model of schema.table, and the models of its indexes and of
- * the sequences it owns (OWNED BY one of its columns: DROP TABLE drops
- * them too, and a sequence model owned by a table that has no model any
- * more could be neither created nor dumped); false when there was none.
+ * Forget the model of schema.table, the models of its partitions (and of
+ * theirs), and the models of their indexes and of the sequences they own
+ * (OWNED BY one of their columns): DROP TABLE drops all of them too, and
+ * a model whose table has no model any more could be neither created nor
+ * dumped.  False when there was none.
  */
 bool
 registry_delete(const char *schema, const char *table)
@@ -1530,28 +1531,34 @@ registry_delete(const char *schema, const char *table)
 	Datum		args[2];
 	NameData	schema_key;
 	NameData	table_key;
-	bool		deleted;
+	char	   *tables;
 	char	   *query;
 
 	namestrcpy(&schema_key, schema);
 	namestrcpy(&table_key, table);
 	args[0] = NameGetDatum(&schema_key);
 	args[1] = NameGetDatum(&table_key);
-	query = psprintf("DELETE FROM %s r"
-					 " WHERE r.schema_name OPERATOR(pg_catalog.=) $1"
-					 " AND r.table_name OPERATOR(pg_catalog.=) $2",
-					 qualified_name_of(REGISTRY_TABLE));
-	deleted = registry_write(query, 2, argtypes, args, NULL, SPI_OK_DELETE) > 0;
-	if (deleted)
-	{
-		query = psprintf("DELETE FROM %s o"
-						 " WHERE o.kind OPERATOR(pg_catalog.=) ANY ('{index,sequence}'::pg_catalog.text[])"
-						 " AND o.table_schema OPERATOR(pg_catalog.=) $1"
-						 " AND o.table_name OPERATOR(pg_catalog.=) $2",
-						 qualified_name_of(OBJECTS_TABLE));
-		(void) registry_write(query, 2, argtypes, args, NULL, SPI_OK_DELETE);
-	}
-	return deleted;
+	/* the model and its partitions, down the tree */
+	tables = psprintf("WITH RECURSIVE t(s, n) AS ("
+					  "SELECT r.schema_name, r.table_name FROM %s r"
+					  " WHERE r.schema_name OPERATOR(pg_catalog.=) $1"
+					  " AND r.table_name OPERATOR(pg_catalog.=) $2"
+					  " UNION SELECT p.schema_name, p.table_name FROM %s p, t"
+					  " WHERE p.partition_of_schema OPERATOR(pg_catalog.=) t.s"
+					  " AND p.partition_of_table OPERATOR(pg_catalog.=) t.n)"
+					  " SELECT s, n FROM t",
+					  qualified_name_of(REGISTRY_TABLE), qualified_name_of(REGISTRY_TABLE));
+	query = psprintf("DELETE FROM %s o USING (%s) x"
+					 " WHERE o.kind OPERATOR(pg_catalog.=) ANY ('{index,sequence}'::pg_catalog.text[])"
+					 " AND o.table_schema OPERATOR(pg_catalog.=) x.s"
+					 " AND o.table_name OPERATOR(pg_catalog.=) x.n",
+					 qualified_name_of(OBJECTS_TABLE), tables);
+	(void) registry_write(query, 2, argtypes, args, NULL, SPI_OK_DELETE);
+	query = psprintf("DELETE FROM %s r USING (%s) x"
+					 " WHERE r.schema_name OPERATOR(pg_catalog.=) x.s"
+					 " AND r.table_name OPERATOR(pg_catalog.=) x.n",
+					 qualified_name_of(REGISTRY_TABLE), tables);
+	return registry_write(query, 2, argtypes, args, NULL, SPI_OK_DELETE) > 0;
 }
 
 /* Forget the model of kind schema.name; false when there was none. */
