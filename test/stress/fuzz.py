@@ -31,6 +31,24 @@ constraints and foreign keys; then call a function and roll back.  Such a
 row must be reported as a damaged model (XX001) or another clear error,
 never run, never crash the server; XX001 anywhere else is a failure.
 
+Whole schemas (provision 1.2): --schema-share of the calls (default 0.04)
+are provision_load() of scripts from a grammar of every kind (schemas,
+enums, domains, sequences, tables, partitioned tables and partitions,
+indexes of every method and form, comments), with pg_dump's preamble and
+\\restrict lines, statements provision does not model, broken and long
+scripts, pg_dump's own output (test/fixtures/every_kind.dump.sql);
+provision_dump() (sometimes loaded back), provision_capture_schema(),
+provision_forget_object(), and drift, plans and migrations of those
+models, with manual DDL that makes drift on every kind.  A few
+transactions load a dump back in one snapshot (it must come back exactly),
+or run a script as plain DDL in a private schema and then declare it
+(load or capture_schema: no drift may show).  Tampering covers
+provision_objects and provision_loads too.  Bugs found and not fixed yet
+are listed in KNOWN_BUGS; they are failures like any other (a failure that
+matches one is labelled "known bug Kn").  --skip-known-bugs (for looking
+past them while they are being fixed, never in CI) counts them as known
+instead of failing.
+
 Everything happens in a database of its own (--database, default
 provision_fuzz, dropped and created at start), so every schema in it but
 the system ones is a fuzz schema.
@@ -49,7 +67,13 @@ Checks afterwards (each printed as "ok - ..." or "not ok - ...: why"):
      no temporary relation left in any worker session; registry rows of a
      valid shape; every model's definition declared again gives itself;
      the registry against pg_class (provision_diff() reports table_missing
-     exactly for the models that have no table).
+     exactly for the models that have no table);
+  d. whole schemas: only clear SQLSTATEs from the whole-schema calls;
+     provision_objects rows of a valid shape; object models against the
+     catalogs; the final dump reads back exactly; statements provision does
+     not model never ran (fuzz_b.canary untouched); every dump read back
+     (or failed for a reason the models give); round trips exact; scripts
+     run as DDL then declared show no drift.
 Exit status 0 when every check passed, 1 otherwise.  Details of every bad
 error (statement, message, the worker's previous statements) are written
 to --out (default fuzz-failures.txt in the current directory).
@@ -64,6 +88,7 @@ import sys
 import threading
 import time
 import traceback
+import zlib
 
 import psycopg2
 import psycopg2.extensions
@@ -372,6 +397,165 @@ TAMPER_TEXTS = [
     "integer[][][]",
     "character varying(-5)",
     "pg_catalog.int4; SELECT pg_sleep(1)"]
+# texts a tamperer might put where provision_objects keeps a statement
+OBJECT_TAMPER_TEXTS = [
+    'SELECT 1', 'DROP TABLE fuzz_a.t001', 'CREATE TABLE fuzz_b.evil (a integer)',
+    "COMMENT ON TABLE fuzz_a.t001 IS 'pwned'", 'ALTER TABLE fuzz_a.t001 ADD COLUMN pwned integer',
+    'CREATE INDEX pwned ON fuzz_a.t001 (id)', "CREATE TYPE fuzz_b.pwned AS ENUM ('x')",
+    'CREATE SEQUENCE fuzz_b.pwned', 'CREATE SCHEMA pwned', 'CREATE DOMAIN fuzz_b.pwned AS integer',
+    'CREATE INDEX x ON fuzz_a.t001 (id); DROP TABLE fuzz_a.t001',
+    'USING btree (id); DROP TABLE fuzz_a.t001', 'integer; DROP TABLE fuzz_a.t001',
+    "CREATE TYPE fuzz_a.x AS ENUM ('a'); DROP TABLE fuzz_a.t001"]
+# ... and texts that parse to no statement at all (crashed a load naming the model: K1, fixed)
+OBJECT_TAMPER_EMPTY = [' ', '-- nothing', '/* */', ';', '\n;\n']
+# ... and expressions that close the SELECT they are pasted into (crashed a diff: K5, fixed)
+TAMPER_SETOP = ['1) UNION (SELECT 2', 'true) EXCEPT (SELECT false', '1) INTERSECT SELECT (1']
+
+# Bugs of the code under test that the fuzzer found and that are not fixed
+# yet (each reproduced by hand; remove an entry once it is fixed).  They fail
+# the run like any other finding, labelled with their id.  Only with
+# --skip-known-bugs (args.known_bugs false) are errors, dumps and drift
+# matching them counted and printed as known instead of failing a check.
+KNOWN_BUGS = {
+    'K9': 'a partition model read back from its own dump is "replaced" (seen in d2/d3 with the CI '
+          'seed on main a944d5b, after b2a0c9a fixed the plain own-default case: another own '
+          'clause of PARTITION OF (NOT NULL, CHECK, PRIMARY KEY) or of a pg_dump-style partition '
+          'still differs; not reduced yet)',
+    'K11': 'two table models of a schema may name their constraints\' indexes alike (CONSTRAINT '
+           '"pk x" PRIMARY KEY in both): neither provision_define() nor provision_load() looks at '
+           'the other models\' constraint names, so provision_all() cannot make both and the dump '
+           'does not read back (42P07 relation already exists); models of two kinds under one '
+           'name are refused since main f3d6aac',
+    'K21': 'provision_forget() of a partitioned table leaves its partitions\' models: the dump no '
+           'longer reads back (42P01 "PARTITION OF table ..., which has no model") and provision_all() '
+           'cannot make them (the sequence models OWNED BY its columns are forgotten with it since '
+           'main 1597fd7)',
+}
+# Fixed in main, found by this fuzzer (the inputs stay; a regression fails
+# like any new bug): K1, K2, K5 (crashes on damaged registry rows), K3
+# (XX000 on a damaged object model), K4 (damaged text in a dump): d74a77e;
+# K13, K18, K19 (capture, drift racing DROP): 77a39c6; K11 (one name, one
+# kind of model; not constraint index names, still K11), K21's sequences:
+# f3d6aac, 1597fd7; K8, K14, K15 (load's
+# meta-command lines, empty search_path, OWNED BY a serial): 6ed6e48; K6
+# (dump order and row types): 2c93fbc; K7 (two key constraints on the same
+# columns, refused with 0A000 now): e6110b0; K17 (NOT VALID kept): d62f606;
+# K9 in part, K10, K16, K20 (partitions' own defaults, bounds across loads, indexes
+# attached to a parent's, index models of one signature): in main by
+# a944d5b, each repro checked against it.
+
+# Not bugs: documented behaviour (README), explained, never a failure.
+DOCUMENTED = {
+    'K12': 'models are checked when they are declared; declaring one again can leave another '
+           'model wrong (README, "Models are checked when they are declared", main e6110b0): '
+           'the dump of such models does not read back',
+}
+
+
+def known_bug(op, code, msg):
+    """the id of the known bug an error is, or None"""
+    bug = _known_bug(op, code, msg)
+    return bug if bug in KNOWN_BUGS else None
+
+
+def _known_bug(op, code, msg):
+    if op == 'tamper' and code == 'XX000' and 'unexpected statement in a script trial' in msg:
+        return 'K3'
+    if op in ('capture_schema', 'capture', 'tamper') and code == 'XX000' and (
+            'could not open relation with OID' in msg or 'cache lookup failed' in msg):
+        return 'K13'
+    return None
+
+
+_INDEX_CONSTRAINT = re.compile(
+    r'(?:CONSTRAINT (?:"(?:[^"]|"")*"|\S+) )?(PRIMARY KEY|UNIQUE)( NULLS NOT DISTINCT)? \(([^)]*)\)')
+
+
+def without_redundant_keys(text):
+    """text with its primary key and unique constraints merged the way
+    CREATE TABLE merges them (one per column list, the primary key first,
+    names dropped): what known bug K7 changes"""
+    keys = {}
+    for m in _INDEX_CONSTRAINT.finditer(text):
+        cols = (m.group(2) or '', m.group(3))
+        if m.group(1) == 'PRIMARY KEY' or cols not in keys:
+            keys[cols] = m.group(1)
+    rest = _INDEX_CONSTRAINT.sub('', text)
+    rest = re.sub(r'(, )+', ', ', rest).replace('(, ', '(').replace(', )', ')')
+    return rest, sorted(keys.items())
+
+
+def only_k7(before, after):
+    """whether two dumps or definitions differ only as known bug K7 makes them
+    (never, since K7 is fixed and off the list: a regression is a plain failure)"""
+    if 'K7' not in KNOWN_BUGS:
+        return False
+    if before is None or after is None or before == after:
+        return False
+    a, b = before.splitlines(), after.splitlines()
+    if len(a) != len(b):
+        return False
+    return all(x == y or without_redundant_keys(x) == without_redundant_keys(y) for x, y in zip(a, b))
+
+
+def known_reload(err, script):
+    """the known bug a dump that did not read back is, or None"""
+    bug = _known_reload(err, script)
+    return bug if bug in KNOWN_BUGS or bug in DOCUMENTED else None
+
+
+def _known_reload(err, script):
+    code, msg, context = err
+    if rowtype_order(err, script):
+        return 'K6'
+    line = ''
+    n = re.search(r'line (\d+) of the script', context or '')
+    if n and script:
+        lines = script.split('\n')
+        if 0 < int(n.group(1)) <= len(lines):
+            line = lines[int(n.group(1)) - 1]
+    if (code == '42P01' and 'which has no model' in (msg or '')) or \
+            (code == '55000' and 'same schema as table' in (msg or '')) or \
+            (code == '3F000' and re.match(r'ALTER SEQUENCE .* OWNED BY ', line)):
+        return 'K21'        # a model naming a table whose model was forgotten
+    if (code == '0A000' and 'temporary tables' in msg) or \
+            (code == '3F000' and 'no schema has been selected' in msg):
+        return 'K14'
+    if code == '42601' and re.search(r'^\\', script or '', re.M):
+        return 'K8'         # a dump has no meta-command: a line of a literal
+    if code == '42P17' and ('conflicts with existing default partition' in msg or
+                            'would overlap partition' in msg or 'is not partitioned' in msg):
+        return 'K10'
+    if code == '42P07' and 'already exists' in msg:
+        return 'K11'
+    if code == '0A000' and 'must include all partitioning columns' in msg:
+        return 'K12'        # a partition's key, declared since, under its parent's key
+    if code in ('42703', '42846', '42804', '42P16', '42883', '42725', '42P10', '42830') or \
+            code[:2] == '22' or (code == '42704' and 'has no default operator class' in msg) or \
+            (code == '42P17' and 'must be marked IMMUTABLE' in msg):
+        return 'K12'
+    m = re.match(r'the script declares "(.*)" twice', msg or '')
+    if code == '42710' and m:
+        name = m.group(1).split('.')[-1]
+        kinds = set(re.findall(r'^CREATE (TABLE|SEQUENCE|(?:UNIQUE )?INDEX) (?:\S+\.)?%s[ ;(]'
+                               % re.escape(qi(name)), script or '', re.M))
+        kinds |= set('INDEX' for _ in re.findall(r'^CREATE (?:UNIQUE )?INDEX %s ON ' % re.escape(qi(name)),
+                                                  script or '', re.M))
+        if len({k.replace('UNIQUE ', '') for k in kinds}) > 1:
+            return 'K11'
+    return None
+
+
+def rowtype_order(err, script):
+    """whether a dump that did not read back is known bug K6"""
+    code, msg, context = err
+    m = re.match(r'(?:type|relation) "provision_trial_\d+_\d+\.(.+?)(\[\])*" does not exist', msg or '')
+    n = re.search(r'line (\d+) of the script', context or '')
+    if code not in ('42704', '42P01') or not m or not n or not script:
+        return False
+    later = '\n'.join(script.split('\n')[int(n.group(1)):])
+    return re.search(r'^CREATE TABLE (?:"(?:[^"]|"")*"|\S+)\.%s ' % re.escape(qi(m.group(1))),
+                     later, re.M) is not None
 
 
 def pg_literal(value):
@@ -627,6 +811,853 @@ class Grammar:
         return self.valid(rng, t) + rng.choice(SMUGGLED)[rng.randint(0, 5):]
 
 
+# ------------------------------------------------- the grammar of scripts
+
+# provision 1.2: whole schemas.  Scripts for provision_load() are drawn from
+# a small grammar over these names, shared by every worker so that their
+# models collide, replace each other and drift.  The fuzz_s* schemas exist
+# only as models until provision_all() or provision_migrate() creates them.
+NEW_SCHEMAS = ['fuzz_s1', 'fuzz_s2', 'Fuzz S Ü']
+LOAD_SCHEMAS = SCHEMAS + NEW_SCHEMAS
+ENUM_NAMES = ['e0', 'e1', 'e2', 'Enum Ü', 'e"q']
+DOMAIN_NAMES = ['d0', 'd1', 'd2', 'dom ä']
+SEQ_NAMES = ['sq0', 'sq1', 'sq2', 'Seq Ü']
+WTABLES = ['w0', 'w1', 'w2', 'w3', 'w4', 'w5', 'W Ü']
+PTABLES = ['pt0', 'pt1', 'pt2', 'Pt Ü']
+INDEX_NAMES = ['wx0', 'wx1', 'wx2', 'wx3', 'wx4', 'wx5', 'wx6', 'Idx Ü', 'wx "q"']
+PART_SUFFIXES = ['a', 'b', 'c', 'def', 'h0', 'h1', 'h2', 'h3']
+ENUM_LABELS = ['a', 'b', 'c', 'd', "it's", 'ü', '', ' ', 'NULL', 'a b', '"q"', '\\', 'x' * 63,
+               'é' * 31, '€' * 21, 'new\nline', 'z', 'ok', 'sad']
+COMMENT_TEXTS = ['x', '', "it's", 'ü€😀', 'two\nlines', 'line\n\\restrict inside',
+                 '$$dollar$$', '-- not a comment', '/* nor this */', 'a' * 3000,
+                 "'); DROP TABLE fuzz_a.t001; --", 'tab\there', '\\', 'E\'\\x41\'']
+# whole tables: each column has a class that says what an index can do with it
+WCOLS = [('name', 'text', 'text'), ('code', 'varchar(20)', 'text'), ('tags', 'text[]', 'arr'),
+         ('doc', 'jsonb', 'jsonb'), ('during', 'tstzrange', 'range'),
+         ('at', 'timestamptz', 'ts'), ('born', 'date', 'date'),
+         ('amount', 'numeric(12,2)', 'num'), ('flag', 'boolean', 'bool'),
+         ('ip', 'inet', 'inet'), ('pos', 'point', 'point'), ('"Odd Col"', 'text', 'text'),
+         ('qty', 'smallint', 'int'), ('big', 'bigint', 'int')]
+# partition keys: (strategy and key, bounds, sub-partitionable)
+PART_KEYS = {
+    'list': ('LIST (k)', ["IN ('a')", "IN ('b', 'c')", 'IN (NULL)', "IN ('d')", "IN ('a', 'e')",
+                          'DEFAULT']),
+    'range': ('RANGE (at)', ["FROM ('2020-01-01') TO ('2021-01-01')",
+                             "FROM ('2021-01-01') TO ('2022-01-01')",
+                             "FROM (MINVALUE) TO ('2020-01-01')",
+                             "FROM ('2022-01-01') TO (MAXVALUE)",
+                             "FROM ('2020-06-01') TO ('2020-07-01')",
+                             "FROM (CURRENT_DATE) TO (CURRENT_DATE + 1)", 'DEFAULT']),
+    'range2': ('RANGE (id, at)', ["FROM (0, '2020-01-01') TO (100, '2020-01-01')",
+                                  'FROM (100, MINVALUE) TO (200, MAXVALUE)',
+                                  'FROM (MINVALUE, MINVALUE) TO (0, MINVALUE)',
+                                  "FROM (200, '2020-01-01') TO (MAXVALUE, MAXVALUE)", 'DEFAULT']),
+    'hash': ('HASH (id)', ['WITH (MODULUS 4, REMAINDER 0)', 'WITH (MODULUS 4, REMAINDER 1)',
+                           'WITH (MODULUS 4, REMAINDER 2)', 'WITH (MODULUS 4, REMAINDER 3)',
+                           'WITH (MODULUS 2, REMAINDER 1)', 'WITH (MODULUS 8, REMAINDER 7)']),
+    'listexpr': ('LIST (lower(k))', ["IN ('x')", "IN ('y', 'z')", 'DEFAULT']),
+    'rangeexpr': ('RANGE ((v + 1))', ['FROM (1) TO (10)', 'FROM ((5 + 5)) TO (100)',
+                                      'FROM (MINVALUE) TO (1)', 'DEFAULT']),
+    'rangecoll': ('RANGE (k COLLATE "C")', ["FROM ('a') TO ('m')", "FROM ('m') TO (MAXVALUE)"]),
+}
+PREAMBLE = [
+    'SET statement_timeout = 0;', 'SET lock_timeout = 0;',
+    'SET idle_in_transaction_session_timeout = 0;', "SET client_encoding = 'UTF8';",
+    'SET standard_conforming_strings = on;',
+    "SELECT pg_catalog.set_config('search_path', '', false);",
+    'SET check_function_bodies = false;', 'SET xmloption = content;',
+    'SET client_min_messages = warning;', 'SET row_security = off;',
+    "SET default_tablespace = '';", 'SET default_table_access_method = heap;',
+    "SELECT set_config('search_path', 'fuzz_b', false);", 'SET search_path = fuzz_b;',
+    'SET ROLE nobody_zz;', 'SET SESSION AUTHORIZATION nobody_zz;', 'RESET ALL;',
+    "SET LOCAL provision.lock_timeout = '1ms';"]
+# statements provision does not model: listed (0A000) or skipped, never run;
+# fuzz_b.canary must come out of every run untouched
+UNSUPPORTED = [
+    "CREATE FUNCTION {s}.f() RETURNS integer LANGUAGE sql AS 'SELECT 1';",
+    'CREATE OR REPLACE PROCEDURE {s}.pr() LANGUAGE sql AS $$ SELECT 1 $$;',
+    'CREATE VIEW {s}.v AS SELECT 1 AS one;',
+    'CREATE MATERIALIZED VIEW {s}.mv AS SELECT 1 AS one WITH NO DATA;',
+    'GRANT SELECT ON {s}.w0 TO PUBLIC;', 'REVOKE ALL ON SCHEMA {s} FROM PUBLIC;',
+    'GRANT USAGE ON SCHEMA {s} TO PUBLIC;',
+    'ALTER TABLE {s}.w0 OWNER TO postgres;', 'ALTER TABLE ONLY {s}.w0 OWNER TO postgres;',
+    'ALTER SCHEMA {s} OWNER TO postgres;', 'ALTER TYPE {s}.e0 OWNER TO postgres;',
+    'ALTER SEQUENCE {s}.sq0 OWNER TO postgres;', 'ALTER DOMAIN {s}.d0 OWNER TO postgres;',
+    'ALTER INDEX {s}.wx0 OWNER TO postgres;',
+    'ALTER TABLE {s}.w0 ENABLE ROW LEVEL SECURITY;', 'ALTER TABLE {s}.w0 CLUSTER ON wx0;',
+    'ALTER TABLE {s}.w0 ALTER COLUMN id SET STATISTICS 10;',
+    'ALTER TABLE {s}.w0 REPLICA IDENTITY FULL;',
+    'CREATE POLICY p ON {s}.w0 USING (true);',
+    'CREATE TRIGGER tr BEFORE INSERT ON {s}.w0 FOR EACH ROW EXECUTE FUNCTION {s}.f();',
+    'CREATE EXTENSION IF NOT EXISTS amcheck WITH SCHEMA public;',
+    "COMMENT ON EXTENSION amcheck IS 'x';", "COMMENT ON FUNCTION {s}.f() IS 'x';",
+    "COMMENT ON VIEW {s}.v IS 'x';", "COMMENT ON CONSTRAINT c ON {s}.w0 IS 'x';",
+    "COMMENT ON COLLATION \"C\" IS 'x';", "COMMENT ON ROLE postgres IS 'x';",
+    'CREATE COLLATION {s}.coll (locale = \'C\');', 'CREATE TYPE {s}.comp AS (a integer);',
+    'CREATE TYPE {s}.rng AS RANGE (subtype = integer);', 'CREATE TYPE {s}.shell;',
+    'CREATE STATISTICS {s}.st ON id, name FROM {s}.w0;',
+    'CREATE PUBLICATION pub FOR ALL TABLES;', 'CREATE SERVER srv FOREIGN DATA WRAPPER nofdw;',
+    'DROP TABLE fuzz_b.canary;', 'DROP SCHEMA fuzz_b CASCADE;',
+    'INSERT INTO fuzz_b.canary VALUES (1);', 'TRUNCATE fuzz_b.canary;',
+    'DELETE FROM fuzz_b.canary;', 'UPDATE fuzz_b.canary SET id = 2;',
+    'ALTER TABLE fuzz_b.canary RENAME TO canary2;',
+    'ALTER TABLE fuzz_b.canary ADD COLUMN evil integer;',
+    'ALTER TABLE fuzz_b.canary DROP COLUMN id;',
+    "DO $d$ BEGIN EXECUTE 'DROP TABLE fuzz_b.canary'; END $d$;",
+    'SELECT pg_sleep(10);', 'SELECT 1;', "SELECT pg_catalog.set_config('a.b', 'c', true), 1;",
+    "SELECT nosuch.set_config('search_path', '', false);", 'VALUES (1);',
+    'BEGIN;', 'COMMIT;', 'ROLLBACK;', 'SAVEPOINT s;', "PREPARE TRANSACTION 'fuzz';",
+    'LOCK TABLE fuzz_b.canary IN ACCESS EXCLUSIVE MODE;', 'VACUUM fuzz_b.canary;',
+    'ANALYZE fuzz_b.canary;', 'CLUSTER fuzz_b.canary;', 'REINDEX TABLE fuzz_b.canary;',
+    'DISCARD ALL;', 'LISTEN x;', 'NOTIFY x;', 'CHECKPOINT;', 'EXPLAIN SELECT 1;',
+    'CREATE RULE r AS ON INSERT TO fuzz_b.canary DO INSTEAD NOTHING;',
+    'SECURITY LABEL ON TABLE fuzz_b.canary IS \'x\';', 'DROP INDEX {s}.wx0;',
+    'DROP TYPE {s}.e0;', 'DROP SEQUENCE {s}.sq0;', 'ALTER TYPE {s}.e0 ADD VALUE \'zz\';',
+    'ALTER DOMAIN {s}.d0 SET DEFAULT 1;', 'ALTER INDEX {s}.wx0 SET (fillfactor = 50);',
+    'ALTER INDEX {s}.wx0 RENAME TO wx9;', 'CREATE TABLE {s}.ctas AS SELECT 1 AS one;',
+    'SELECT * INTO {s}.into_t FROM fuzz_b.canary;', 'CREATE SCHEMA {s}_x CREATE TABLE t (a integer);',
+    'IMPORT FOREIGN SCHEMA x FROM SERVER srv INTO {s};',
+    'COPY fuzz_b.canary FROM stdin;\n1\n2\n\\.',
+]
+# names of the system, the session and the extension, where no model may be
+SYSTEM_TARGETS = ['pg_catalog', 'information_schema', 'pg_toast', 'pg_temp', 'pg_fuzz',
+                  'PG_CATALOG', '"pg_catalog"', 'pg_temp_1', 'pg_toast_temp_1']
+
+
+class ScriptGen:
+    """one script for provision_load(), drawn by rng; keeps what it declared"""
+
+    def __init__(self, rng, pool, grammar, schema=None, private=False):
+        self.rng = rng
+        self.pool = pool
+        self.grammar = grammar
+        self.private = private      # run as plain DDL too: self-contained, valid-leaning
+        # a clean script leaves out the deliberate mistakes (invalid options,
+        # names of what the script does not declare, shuffled order): its
+        # valid() is meant to load, so that the paths past the first error
+        # (trials, read back, registry, fast path) are exercised; the others
+        # keep the mistakes, now and then, for the error paths
+        self.clean = private or rng.random() < 0.65
+        self.subparted = set()      # partitions partitioned in turn
+        self.plain_id = set()       # tables whose id is a plain integer NOT NULL
+        self.ncons = 0
+        self.schema_declared = False
+        self.schema = schema or rng.choice(LOAD_SCHEMAS)
+        self.s = qi(self.schema)
+        self.stmts = []
+        self.enums = {}             # name -> labels
+        self.domains = {}           # name -> (base class)
+        self.seqs = []
+        self.tables = {}            # name -> {col: class}; 'id' always
+        self.keyed = set()          # tables with a primary key on (id)
+        self.parted = {}            # name -> (key kind, columns)
+        self.indexes = []
+        self.comments = 0
+
+    # --------------------------------------------------------- helpers
+    def q(self, name, schema=None):
+        return (qi(schema) if schema else self.s) + '.' + qi(name)
+
+    def add(self, sql):
+        self.stmts.append(sql)
+
+    def text_literal(self, text):
+        r = self.rng.random()
+        if text is None:
+            return 'NULL'
+        if r < 0.1 and '$x$' not in text:
+            return '$x$' + text + '$x$'
+        if r < 0.15:
+            return "E'" + text.replace('\\', '\\\\').replace("'", "\\'").replace('\n', '\\n') + "'"
+        return pg_literal(text)
+
+    # ------------------------------------------------------ declarations
+    def schema_stmt(self):
+        r = self.rng.random()
+        self.schema_declared = True
+        if r < 0.8 or self.private:
+            self.add('CREATE SCHEMA %s;' % self.s)
+        elif r < 0.9:
+            self.add('CREATE SCHEMA IF NOT EXISTS %s;' % self.s)
+        else:
+            self.add('CREATE SCHEMA %s AUTHORIZATION %s;' % (
+                self.s, self.rng.choice(['postgres', 'CURRENT_USER', 'nobody_zz'])))
+
+    def enum_stmt(self, name=None):
+        rng = self.rng
+        name = name or rng.choice(ENUM_NAMES)
+        if name in self.enums and rng.random() < 0.8:
+            return
+        n = rng.choice([0, 1, 2, 3, 3, 4, 5, 8])
+        labels = rng.sample(ENUM_LABELS, min(n, len(ENUM_LABELS)))
+        if not self.clean and rng.random() < 0.03:
+            labels.append(rng.choice(['x' * 64, labels[0] if labels else 'a']))  # invalid, duplicate
+        self.enums[name] = labels
+        self.add('CREATE TYPE %s AS ENUM (%s);' % (
+            self.q(name), ', '.join(pg_literal(lb) for lb in labels)))
+
+    def domain_base(self, name):
+        rng = self.rng
+        options = [('integer', 'int'), ('bigint', 'int'), ('text', 'text'),
+                   ('varchar(20)', 'text'), ('numeric(10,2)', 'num'), ('date', 'date'),
+                   ('timestamptz', 'ts'), ('integer[]', 'arr'), ('text COLLATE "C"', 'text')]
+        if self.enums:
+            options.append((self.q(rng.choice(sorted(self.enums))), 'enum'))
+        others = [d for d in self.domains if d != name]
+        if others:
+            d = rng.choice(others)
+            options.append((self.q(d), self.domains[d]))
+        if not self.private:
+            options += [('fuzz_a.posint', 'int'), ('fuzz_a.mood', 'enum')]
+        if not self.clean:
+            options += [('fuzz_b.churn_dom', 'text')]       # dropped and made again
+        return rng.choice(options)
+
+    def domain_stmt(self, name=None):
+        rng = self.rng
+        name = name or rng.choice(DOMAIN_NAMES)
+        if name in self.domains:
+            return
+        base, cls = self.domain_base(name)
+        parts = ['CREATE DOMAIN %s AS %s' % (self.q(name), base)]
+        defaults = {'int': ['0', '1', '(2 * 3)'], 'text': ["'x'", "''"], 'num': ['0', '1.5'],
+                    'date': ["'2020-01-01'", 'CURRENT_DATE'], 'ts': ['now()'],
+                    'arr': ["'{}'"], 'enum': []}[cls]
+        checks = {'int': ['VALUE > 0', 'VALUE <> 13', 'VALUE IS NOT NULL', 'VALUE BETWEEN -5 AND 1000'],
+                  'text': ["VALUE <> ''", 'length(VALUE) < 10', "VALUE ~ '^[a-z]*$'"],
+                  'num': ['VALUE >= 0'], 'date': ["VALUE > '1900-01-01'"],
+                  'ts': ["VALUE > '2000-01-01'"], 'arr': ['cardinality(VALUE) < 5'],
+                  'enum': ['VALUE IS NOT NULL']}[cls]
+        if defaults and rng.random() < 0.4:
+            parts.append('DEFAULT ' + rng.choice(defaults))
+        if rng.random() < 0.25:
+            parts.append(rng.choice(['NOT NULL', 'NULL']))
+        for i in range(rng.choice([0, 1, 1, 2, 3])):
+            chk = rng.choice(checks)
+            if rng.random() < 0.5:
+                cname = 'c%d' % i if self.clean else \
+                    rng.choice(['c%d' % i, 'positive', 'Chk Ü', name + '_check'])
+                parts.append('CONSTRAINT %s CHECK (%s)' % (qi(cname), chk))
+            else:
+                parts.append('CHECK (%s)' % chk)
+        self.domains[name] = cls
+        self.add(' '.join(parts) + ';')
+
+    def sequence_stmt(self, name=None):
+        rng = self.rng
+        name = name or rng.choice(SEQ_NAMES)
+        if name in self.seqs:
+            return
+        self.seqs.append(name)
+        parts = ['CREATE SEQUENCE %s' % self.q(name)]
+        typ = rng.choice([None, 'integer', 'bigint'] + ([] if self.clean else ['smallint']))
+        if typ:
+            parts.append('AS ' + typ)
+        opts = [
+            rng.choice(['INCREMENT BY 1', 'INCREMENT 10', 'INCREMENT BY 3'] +
+                       ([] if self.clean else ['INCREMENT BY -1'])),
+            rng.choice(['MINVALUE 1', 'NO MINVALUE', 'MINVALUE -100', 'MINVALUE 0']),
+            rng.choice(['MAXVALUE 1000', 'NO MAXVALUE', 'MAXVALUE 32767', 'MAXVALUE 999999999']),
+            rng.choice(['START WITH 1', 'START 5', 'START WITH 100']),
+            rng.choice(['CACHE 1', 'CACHE 20']), rng.choice(['CYCLE', 'NO CYCLE'])]
+        parts += rng.sample(opts, rng.randint(0, len(opts)))
+        if not self.clean and rng.random() < 0.03:
+            parts.append(rng.choice(['MINVALUE 10 MAXVALUE 1', 'AS text', 'INCREMENT BY 0',
+                                     'START WITH -5000000', 'OWNED BY nosuch.t.c', 'CACHE 0',
+                                     'RESTART WITH 3', 'SEQUENCE NAME x']))
+        self.add(' '.join(parts) + ';')
+
+    def column_sql(self, name, typ):
+        return '%s %s' % (name, typ)
+
+    def wtable_stmt(self, name=None, from_pool=False):
+        rng = self.rng
+        if from_pool or (not self.clean and rng.random() < 0.15):
+            # a pool table's body, from the old grammar, under its own name
+            t = rng.choice(self.pool.tables)
+            body = self.grammar.valid(rng, t) if rng.random() < 0.9 else \
+                self.grammar.broken(rng, t)
+            if body is None:
+                body = ''
+            self.add('CREATE TABLE %s (%s);' % (qq(t['schema'], t['table']), body))
+            return
+        name = name or rng.choice(WTABLES)
+        if name in self.tables or name in self.parted:
+            return
+        cols = {'id': 'int'}
+        lines = []
+        id_kind = rng.random()
+        if id_kind < 0.45:
+            lines.append('id integer NOT NULL')
+            self.plain_id.add(name)
+        elif id_kind < 0.6:
+            lines.append('id serial')
+        elif id_kind < 0.75:
+            lines.append('id bigint GENERATED %s AS IDENTITY%s' % (
+                rng.choice(['ALWAYS', 'BY DEFAULT']),
+                rng.choice(['', ' (START WITH 10 INCREMENT BY 5)', ' (CACHE 3 CYCLE)'])))
+        else:
+            lines.append('id integer')
+        for cname, ctype, cls in rng.sample(WCOLS, rng.randint(1, 6)):
+            extra = ''
+            if rng.random() < 0.15:
+                extra = ' NOT NULL'
+            if cls == 'text' and rng.random() < 0.1:
+                extra += ' COLLATE "C"'
+            if cls == 'int' and rng.random() < 0.1:
+                extra += ' DEFAULT 0'
+            lines.append('%s %s%s' % (cname, ctype, extra))
+            cols[cname] = cls
+        if self.enums and rng.random() < 0.5:
+            e = rng.choice(sorted(self.enums))
+            dflt = ''
+            if self.enums[e] and rng.random() < 0.4:
+                dflt = ' DEFAULT %s' % pg_literal(self.enums[e][0])
+            lines.append('st %s%s' % (self.q(e), dflt))
+            cols['st'] = 'enum'
+        if self.domains and rng.random() < 0.5:
+            d = rng.choice(sorted(self.domains))
+            lines.append('dm %s' % self.q(d))
+            cols['dm'] = self.domains[d]
+        if self.seqs and rng.random() < 0.4:
+            sq = rng.choice(self.seqs)
+            lines.append("n bigint DEFAULT nextval(%s::regclass)" % pg_literal(self.q(sq)))
+            cols['n'] = 'int'
+        if rng.random() < 0.1 and 'amount' in cols:
+            lines.append('twice numeric GENERATED ALWAYS AS (amount * 2) STORED')
+            cols['twice'] = 'num'
+        if rng.random() < 0.55:
+            lines.append(rng.choice(['PRIMARY KEY (id)', 'CONSTRAINT %s PRIMARY KEY (id)'
+                                     % qi(name + '_pkey')]))
+            self.keyed.add(name)
+        if 'code' in cols and rng.random() < 0.2:
+            lines.append('UNIQUE (code)')
+        if 'amount' in cols and rng.random() < 0.2:
+            lines.append('CONSTRAINT amount_ok CHECK (amount >= 0)')
+        if 'during' in cols and rng.random() < 0.1:
+            lines.append('EXCLUDE USING gist (during WITH &&)')
+        others = [t for t in self.keyed if t != name]
+        if others and rng.random() < 0.3:
+            lines.append('ref_id integer REFERENCES %s (id)%s' % (
+                self.q(rng.choice(others)), rng.choice(['', ' ON DELETE CASCADE', ' DEFERRABLE'])))
+            cols['ref_id'] = 'int'
+        if not self.clean and rng.random() < 0.06:
+            lines.append('fk_col integer REFERENCES %s (id)' % self.grammar.fk_target(rng))
+        if rng.random() < 0.05:
+            rng.shuffle(lines)
+        self.tables[name] = cols
+        if rng.random() < 0.5:
+            self.add('CREATE TABLE %s (\n    %s\n);' % (self.q(name), ',\n    '.join(lines)))
+        else:
+            self.add('CREATE TABLE %s (%s);' % (self.q(name), ', '.join(lines)))
+
+    def ptable_stmt(self, name=None):
+        rng = self.rng
+        name = name or rng.choice(PTABLES)
+        if name in self.parted or name in self.tables:
+            return
+        # mostly the same key for a name, whoever declares it: a key that
+        # changes under its partitions' models is known bug K12
+        kinds = sorted(PART_KEYS)
+        kind = kinds[zlib.crc32(('%s.%s' % (self.schema, name)).encode()) % len(kinds)] \
+            if rng.random() < 0.85 and not self.private else rng.choice(kinds)
+        key, bounds = PART_KEYS[kind]
+        if self.clean:
+            # bounds that do not overlap, and no DEFAULT of a hash
+            bounds = [b for b in bounds if 'MODULUS 4' in b or (
+                kind != 'hash' and "'e'" not in b and '06-01' not in b and 'CURRENT_DATE' not in b)]
+        cols = ['id integer NOT NULL', 'k text', 'at date NOT NULL', 'v integer']
+        if rng.random() < 0.3:
+            cols.append('note text DEFAULT \'\'')
+        if self.enums and rng.random() < 0.2:
+            cols.append('st %s' % self.q(rng.choice(sorted(self.enums))))
+        lines = list(cols)
+        keyed = False
+        if kind in ('range', 'range2') and rng.random() < 0.4:
+            lines.append('PRIMARY KEY (id, at)')
+            keyed = True
+        elif kind == 'hash' and rng.random() < 0.4:
+            lines.append('UNIQUE (id)')
+            keyed = True
+        elif rng.random() < 0.05 and not self.clean:
+            lines.append('PRIMARY KEY (v)')     # without the key: refused
+        checked = rng.random() < 0.2
+        if checked:
+            lines.append('CHECK (v > 0)')
+        self.parted[name] = (kind, {'id': 'int', 'k': 'text', 'at': 'date', 'v': 'int'})
+        self.tables[name] = {'id': 'int', 'k': 'text', 'at': 'date', 'v': 'int'}
+        self.add('CREATE TABLE %s (%s) PARTITION BY %s;' % (self.q(name), ', '.join(lines), key))
+        # its partitions
+        nparts = rng.randint(0, 4)
+        chosen = rng.sample(bounds, min(nparts, len(bounds)))
+        for i, bound in enumerate(chosen):
+            pname = '%s_%s' % (name, PART_SUFFIXES[i] if kind != 'hash' else 'h%d' % i)
+            bound_sql = 'DEFAULT' if bound == 'DEFAULT' else 'FOR VALUES ' + bound
+            r = rng.random()
+            sub = ''
+            if rng.random() < 0.2:
+                # a key of the parent's unique constraint must be in every level's key
+                sub = ' PARTITION BY %s' % ('HASH (id)' if keyed and self.clean else
+                                           rng.choice(['HASH (id)', 'LIST (v)', 'RANGE (v)']))
+            if r < 0.6:
+                own = ''
+                if rng.random() < 0.2:
+                    own = ' (%s)' % rng.choice(['CHECK (v < 1000)', 'v DEFAULT 1',
+                                                'PRIMARY KEY (id, at)' if kind in ('range', 'range2')
+                                                and not sub else 'CHECK (id > 0)', 'k NOT NULL',
+                                                'CONSTRAINT own_ck CHECK (v IS NOT NULL)'])
+                self.add('CREATE TABLE %s PARTITION OF %s%s %s%s;' % (
+                    self.q(pname), self.q(name), own, bound_sql, sub))
+            else:
+                # pg_dump's way: a table, then ATTACH PARTITION
+                extra = ', extra integer' if not self.clean and rng.random() < 0.2 else ''
+                if checked:
+                    # pg_dump writes the parent's check into the partition
+                    extra += ', CONSTRAINT %s CHECK (v > 0)' % qi(name + '_v_check')
+                self.add('CREATE TABLE %s (%s%s)%s;' % (self.q(pname), ', '.join(cols), extra, sub))
+                self.add('ALTER TABLE %s%s ATTACH PARTITION %s %s;' % (
+                    '' if self.private else rng.choice(['', 'ONLY ']), self.q(name), self.q(pname),
+                    bound_sql))
+            self.tables[pname] = dict(self.tables[name])
+            if sub:
+                self.subparted.add(pname)
+                subkey = sub.split()[2]
+                for j in range(rng.randint(0, 2)):
+                    sname = '%s_%d' % (pname, j)
+                    if subkey == 'HASH':
+                        sb = 'FOR VALUES WITH (MODULUS 2, REMAINDER %d)' % j
+                    elif subkey == 'LIST':
+                        sb = 'FOR VALUES IN (%d)' % j
+                    else:
+                        sb = 'FOR VALUES FROM (%d) TO (%d)' % (j * 10, j * 10 + 10)
+                    if subkey != 'HASH' and rng.random() < 0.3:
+                        sb = 'DEFAULT'
+                    self.add('CREATE TABLE %s PARTITION OF %s %s;' % (
+                        self.q(sname), self.q(pname), sb))
+
+    def alter_stmt(self):
+        rng = self.rng
+        if not self.tables:
+            return
+        name = rng.choice(sorted(self.tables))
+        cols = self.tables[name]
+        t = self.q(name)
+        r = rng.random()
+        if r < 0.3 and self.keyed:
+            ref = rng.choice(sorted(self.keyed))
+            self.add('ALTER TABLE %s%s ADD CONSTRAINT %s FOREIGN KEY (id) REFERENCES %s (id)%s;' % (
+                '' if name in self.parted else 'ONLY ', t,
+                qi('%s_fk_%d' % (name, rng.randint(0, 3))), self.q(ref),
+                rng.choice(['', ' ON DELETE CASCADE', ' NOT VALID', ' DEFERRABLE INITIALLY DEFERRED'])))
+        elif r < 0.45:
+            self.ncons += 1
+            self.add('ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s);' % (
+                t, qi('ck_%d' % (self.ncons if self.clean else rng.randint(0, 3))),
+                rng.choice(['id > 0', 'id IS NOT NULL', 'true'])))
+        elif r < 0.55 and name not in self.parted and name not in self.subparted:
+            self.add('ALTER TABLE ONLY %s ADD CONSTRAINT %s UNIQUE (id);' % (t, qi(name + '_uq')))
+        elif r < 0.7:
+            col = rng.choice(sorted(cols))
+            dflt = {'int': '7', 'text': "'d'", 'num': '0', 'date': 'CURRENT_DATE', 'ts': 'now()',
+                    'bool': 'false', 'arr': "'{}'", 'jsonb': "'{}'", 'range': "'empty'",
+                    'inet': "'::1'", 'point': "'(0,0)'", 'enum': 'NULL'}[cols[col]]
+            self.add('ALTER TABLE ONLY %s ALTER COLUMN %s SET DEFAULT %s;' % (t, col, dflt))
+        elif r < 0.8:
+            self.add('ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;' % (t, rng.choice(sorted(cols))))
+        elif r < 0.9 and (name in self.plain_id or not self.clean):
+            self.add('ALTER TABLE %s ALTER COLUMN id ADD GENERATED %s AS IDENTITY (\n'
+                     '    SEQUENCE NAME %s\n    START WITH 1\n    INCREMENT BY 1\n    NO MINVALUE\n'
+                     '    NO MAXVALUE\n    CACHE 1\n);' % (
+                         t, rng.choice(['ALWAYS', 'BY DEFAULT']), self.q(name + '_id_seq')))
+        elif self.seqs:
+            sq = rng.choice(self.seqs)
+            col = rng.choice(sorted(cols))
+            self.add('ALTER SEQUENCE %s OWNED BY %s.%s;' % (self.q(sq), t, col))
+
+    def index_elems(self, cols):
+        """(elements, method, whether UNIQUE fits)"""
+        rng = self.rng
+        by = collections.defaultdict(list)
+        for c, cls in cols.items():
+            by[cls].append(c)
+        choices = [('btree', None)] * 4 + [('hash', None), ('brin', None)]
+        if by['arr'] or by['jsonb']:
+            choices += [('gin', None)] * 2
+        if by['range'] or by['point'] or by['inet']:
+            choices += [('gist', None), ('spgist', None)]
+        method, _ = rng.choice(choices)
+        sortable = [c for c, cls in cols.items() if cls in ('int', 'text', 'num', 'date', 'ts',
+                                                            'bool', 'enum', 'inet')]
+        elems = []
+        if method == 'btree':
+            for c in rng.sample(sortable, min(len(sortable), rng.randint(1, 3))):
+                cls = cols[c]
+                e = c
+                r = rng.random()
+                if cls == 'text' and r < 0.2:
+                    e = rng.choice(['lower(%s)' % c, '(%s || \'x\')' % c, 'upper(%s)' % c,
+                                    '%s text_pattern_ops' % c, '%s COLLATE "C"' % c,
+                                    '%s COLLATE "POSIX" text_pattern_ops' % c,
+                                    'lower(%s) varchar_pattern_ops' % c])
+                elif cls == 'num' and r < 0.2:
+                    e = rng.choice(['(%s * 2)' % c, 'abs(%s)' % c])
+                elif cls == 'ts' and r < 0.2:
+                    # date_trunc() of a timestamptz is not immutable: refused
+                    e = rng.choice(["timezone('UTC', %s)" % c] +
+                                   ([] if self.clean else ["date_trunc('day', %s)" % c]))
+                elif cls == 'int' and r < 0.1:
+                    e = '(%s %% 10)' % c
+                if rng.random() < 0.3:
+                    e += rng.choice([' DESC', ' ASC', ' DESC NULLS LAST', ' NULLS FIRST',
+                                     ' DESC NULLS FIRST', ' ASC NULLS LAST'])
+                elems.append(e)
+            if rng.random() < 0.05 and not self.clean:
+                elems.append("(doc->>'a')" if 'doc' in cols else 'nosuch_col')
+        elif method == 'hash':
+            c = rng.choice(sortable)
+            elems.append(c if rng.random() < 0.8 else 'lower(%s::text)' % c)
+        elif method == 'brin':
+            c = rng.choice([c for c in sortable if cols[c] not in ('enum', 'bool', 'inet')] or ['id'])
+            elems.append(c + rng.choice(['', '', ' int4_minmax_ops' if cols[c] == 'int' else '']))
+        elif method == 'gin':
+            c = rng.choice(by['arr'] + by['jsonb'])
+            if cols[c] == 'jsonb':
+                elems.append(c + rng.choice(['', ' jsonb_path_ops', ' jsonb_ops']))
+            else:
+                elems.append(c + rng.choice(['', ' array_ops']))
+        else:
+            c = rng.choice(by['range'] + by['point'] + by['inet'])
+            if cols[c] == 'inet':
+                elems.append(c + (' inet_ops' if method == 'gist' else ''))
+            else:
+                elems.append(c)
+        if not elems:
+            elems = ['id']
+        return elems, method
+
+    def index_stmt(self, on=None):
+        rng = self.rng
+        if on is None:
+            if self.tables and rng.random() < (0.97 if self.clean else 0.85):
+                name = rng.choice(sorted(self.tables))
+                table, cols = self.q(name), self.tables[name]
+                parted = name in self.parted
+            elif not self.private and (not self.clean or rng.random() < 0.1):
+                # a pool table's index: fails unless the table has a model
+                t = rng.choice(self.pool.tables)
+                table, cols, parted = qq(t['schema'], t['table']), {'id': 'int'}, False
+            else:
+                return
+        else:
+            table, cols, parted = on
+        elems, method = self.index_elems(cols)
+        # a unique index of a partitioned table must hold its key: not clean
+        unique = method == 'btree' and rng.random() < 0.25 and not (
+            self.clean and (parted or table in [self.q(n) for n in self.subparted]))
+        parts = ['CREATE']
+        if unique:
+            parts.append('UNIQUE')
+        parts.append('INDEX')
+        if not self.clean and rng.random() < 0.05:
+            parts.append(rng.choice(['CONCURRENTLY', 'IF NOT EXISTS']))
+        if rng.random() < 0.8:
+            iname = rng.choice(INDEX_NAMES)
+            if iname in self.indexes:
+                iname = iname + '_%d' % len(self.indexes)
+            self.indexes.append(iname)
+            parts.append(qi(iname))
+        parts.append('ON')
+        if parted and rng.random() < 0.2:
+            parts.append('ONLY')
+        parts.append(table)
+        if method != 'btree' or rng.random() < 0.5:
+            parts.append('USING ' + method)
+        parts.append('(%s)' % ', '.join(elems))
+        if method in ('btree', 'gist') and rng.random() < 0.15:
+            inc = [c for c in cols if c not in elems][:2] or ['id']
+            parts.append('INCLUDE (%s)' % ', '.join(inc))
+        if unique and rng.random() < 0.2:
+            parts.append('NULLS NOT DISTINCT')
+        if rng.random() < 0.25:
+            opts = {'btree': [rng.choice(['fillfactor = 70', 'fillfactor=100']), 'deduplicate_items = off'],
+                    'hash': ['fillfactor = 80'], 'gist': ['fillfactor = 90', 'buffering = on'],
+                    'spgist': ['fillfactor = 75'],
+                    'gin': ['fastupdate = off', 'gin_pending_list_limit = 128'],
+                    'brin': ['pages_per_range = 32', 'autosummarize = on', 'pages_per_range=4']}[method]
+            chosen = rng.sample(opts, rng.randint(1, len(opts)))
+            if self.clean:      # a parameter given twice is refused
+                chosen = [o for i, o in enumerate(chosen) if all(
+                    o.split('=')[0].strip() != x.split('=')[0].strip() for x in chosen[:i])]
+            if not self.clean and rng.random() < 0.05:
+                chosen.append(rng.choice(['fillfactor = 5', 'nosuch = 1', 'fillfactor = \'x\'']))
+            parts.append('WITH (%s)' % ', '.join(chosen))
+        if not self.clean and rng.random() < 0.02:
+            parts.append('TABLESPACE pg_default')
+        if rng.random() < 0.2:
+            preds = ['id > 0', 'id IS NOT NULL']
+            preds += {'num': ['amount > 0'], 'text': ["%s <> ''"], 'bool': ['%s'],
+                      'enum': ['%s IS NOT NULL']}.get(cols.get('amount') and 'num' or '', [])
+            for c, cls in cols.items():
+                if cls == 'bool':
+                    preds.append(c)
+                elif cls == 'text':
+                    preds.append("%s <> ''" % c)
+                elif cls == 'enum':
+                    preds.append('%s IS NOT NULL' % c)
+            if not self.clean and rng.random() < 0.05:
+                preds.append('now() > CURRENT_DATE')       # not immutable: refused
+            parts.append('WHERE ' + rng.choice(preds))
+        self.add(' '.join(parts) + ';')
+
+    def dump_style_index(self):
+        """pg_dump's partitioned index: ON ONLY, per partition, ATTACH PARTITION"""
+        rng = self.rng
+        parents = [p for p in self.parted
+                   if any(t.startswith(p + '_') for t in self.tables)]
+        if not parents:
+            return
+        p = rng.choice(parents)
+        parts = [t for t in self.tables if t.startswith(p + '_') and t.count('_') == p.count('_') + 1]
+        iname = '%s_k_idx' % p
+        self.add('CREATE INDEX %s ON ONLY %s USING btree (k);' % (qi(iname), self.q(p)))
+        for part in parts:
+            pi = '%s_k_idx' % part
+            self.add('CREATE INDEX %s ON %s USING btree (k);' % (qi(pi), self.q(part)))
+            self.add('ALTER INDEX %s ATTACH PARTITION %s;' % (self.q(iname), self.q(pi)))
+
+    def comment_stmt(self):
+        rng = self.rng
+        text = rng.choice(COMMENT_TEXTS + [None])
+        lit = self.text_literal(text)
+        options = [('SCHEMA', self.s)] if self.schema_declared or not self.clean else []
+        if self.tables:
+            t = rng.choice(sorted(self.tables))
+            options.append(('TABLE', self.q(t)))
+            options.append(('COLUMN', '%s.%s' % (self.q(t), rng.choice(sorted(self.tables[t])))))
+        if self.indexes:
+            options.append(('INDEX', self.q(rng.choice(self.indexes))))
+        if self.enums:
+            options.append(('TYPE', self.q(rng.choice(sorted(self.enums)))))
+        if self.domains:
+            d = self.q(rng.choice(sorted(self.domains)))
+            options.append(('DOMAIN', d))
+            options.append(('TYPE', d))           # names a domain too
+        if self.seqs:
+            options.append(('SEQUENCE', self.q(rng.choice(self.seqs))))
+        if not self.clean and rng.random() < 0.3:
+            # the models of others, or none
+            t = rng.choice(self.pool.tables)
+            options += [('TABLE', qq(t['schema'], t['table'])),
+                        ('COLUMN', '%s.id' % qq(t['schema'], t['table'])),
+                        ('INDEX', self.q(rng.choice(INDEX_NAMES), rng.choice(LOAD_SCHEMAS))),
+                        ('TYPE', self.q(rng.choice(ENUM_NAMES), rng.choice(LOAD_SCHEMAS))),
+                        ('DOMAIN', self.q(rng.choice(DOMAIN_NAMES), rng.choice(LOAD_SCHEMAS))),
+                        ('SEQUENCE', self.q(rng.choice(SEQ_NAMES), rng.choice(LOAD_SCHEMAS))),
+                        ('SCHEMA', qi(rng.choice(LOAD_SCHEMAS))),
+                        ('TABLE', self.q(rng.choice(WTABLES + PTABLES), rng.choice(LOAD_SCHEMAS))),
+                        ('TYPE', 'fuzz_a.mood'), ('DOMAIN', 'fuzz_a.posint'),
+                        ('TYPE', 'fuzz_a.pair'), ('TYPE', 'integer'), ('SCHEMA', 'pg_catalog'),
+                        ('TABLE', 'pg_catalog.pg_class'), ('TABLE', 'provision_registry'),
+                        ('COLUMN', 'a.b.c.d'), ('COLUMN', 'x'), ('INDEX', 'fuzz_a.nosuch'),
+                        ('SEQUENCE', 'provision_history_log_id_seq')]
+        if not options:
+            return
+        on, obj = rng.choice(options)
+        self.comments += 1
+        self.add('COMMENT ON %s %s IS %s;' % (on, obj, lit))
+
+    # ---------------------------------------------------------- scripts
+    def valid(self, size=None):
+        """a script that should load (most of the time)"""
+        rng = self.rng
+        if not self.private and rng.random() < 0.3:
+            for line in rng.sample(PREAMBLE, rng.randint(1, 6)):
+                self.add(line)
+        if not self.private and rng.random() < 0.15:
+            self.add('\\restrict %s' % rng.choice(['Ab12', 'x' * 40, 'KEY']))
+        if rng.random() < 0.5 or self.schema in NEW_SCHEMAS or self.private:
+            self.schema_stmt()
+        size = size or rng.choice([1, 2, 3, 4, 6, 8, 12])
+        for _ in range(rng.randint(0, 2)):
+            self.enum_stmt()
+        for _ in range(rng.randint(0, 2)):
+            self.domain_stmt()
+        for _ in range(rng.randint(0, 2)):
+            self.sequence_stmt()
+        for _ in range(size):
+            r = rng.random()
+            if r < 0.45:
+                self.wtable_stmt()
+            elif r < 0.7:
+                self.ptable_stmt()
+            elif r < 0.85:
+                self.index_stmt()
+            else:
+                self.alter_stmt()
+        for _ in range(rng.randint(0, 4)):
+            self.index_stmt()
+        if rng.random() < 0.2:
+            self.dump_style_index()
+        for _ in range(rng.randint(0, 3)):
+            self.alter_stmt()
+        for _ in range(rng.randint(0, 3)):
+            self.comment_stmt()
+        if not self.private and rng.random() < 0.1:
+            self.add('\\unrestrict %s' % rng.choice(['Ab12', 'KEY']))
+        if rng.random() < 0.1 and not self.clean:
+            rng.shuffle(self.stmts)        # an order that names things before they exist
+        return self.text()
+
+    def text(self):
+        rng = self.rng
+        sep = rng.choice(['\n', '\n\n', ' ', '\n-- a comment\n', '\n/* a\n comment */\n'])
+        if sep == ' ' and any(st.startswith('\\') for st in self.stmts):
+            sep = '\n'         # a meta-command is a line of its own
+        return sep.join(self.stmts) + rng.choice(['', '\n', ';', '\n;\n'])
+
+    def with_unsupported(self):
+        rng = self.rng
+        self.valid()
+        for _ in range(rng.randint(1, 5)):
+            pos = rng.randint(0, len(self.stmts))
+            self.stmts.insert(pos, rng.choice(UNSUPPORTED).format(s=self.s))
+        return self.text()
+
+    def broken(self):
+        """a script that must fail with a clear error (or, now and then, load)"""
+        rng = self.rng
+        r = rng.random()
+        if r < 0.25:
+            return self.grammar.mutate(rng, self.valid())
+        if r < 0.35:
+            return junk(rng, rng.randint(1, 300))
+        if r < 0.4:
+            return ' '.join(rng.choice(TOKENS + ['CREATE', 'INDEX', 'TYPE', 'ENUM', 'DOMAIN',
+                                                 'SEQUENCE', 'PARTITION', 'OF', 'ATTACH',
+                                                 'COMMENT', 'IS', 'SCHEMA', ';', 'FOR',
+                                                 'VALUES', 'IN', 'FROM', 'TO', '\\restrict'])
+                            for _ in range(rng.randint(1, 40)))
+        s = self.s
+        bad = rng.choice([
+            'CREATE TABLE {s}.b1 (x {s}.nosuch_type);',
+            'CREATE TABLE {s}.b1 (x integer); CREATE INDEX ON {s}.b1 (nosuch);',
+            'CREATE INDEX ON {s}.nosuch_table (id);',
+            'CREATE INDEX ON public.provision_registry (table_name);',
+            'CREATE INDEX ON pg_catalog.pg_class (relname);',
+            'CREATE TABLE {s}.b2 PARTITION OF {s}.nosuch FOR VALUES IN (1);',
+            'CREATE TABLE {s}.b2 PARTITION OF fuzz_a.t001 FOR VALUES IN (1);',
+            'ALTER TABLE {s}.nosuch ADD CONSTRAINT c CHECK (true);',
+            'ALTER TABLE {s}.nosuch ATTACH PARTITION {s}.other FOR VALUES IN (1);',
+            "COMMENT ON TABLE {s}.nosuch IS 'x';", "COMMENT ON TYPE {s}.nosuch IS 'x';",
+            "COMMENT ON DOMAIN {s}.nosuch IS 'x';", "COMMENT ON SEQUENCE {s}.nosuch IS 'x';",
+            "COMMENT ON INDEX {s}.nosuch IS 'x';", "COMMENT ON SCHEMA nosuch_zz IS 'x';",
+            "COMMENT ON COLUMN {s}.nosuch.c IS 'x';",
+            'CREATE TABLE {s}.b3 (a integer); CREATE TABLE {s}.b3 (a integer);',
+            "CREATE TYPE {s}.b4 AS ENUM ('a'); CREATE TYPE {s}.b4 AS ENUM ('b');",
+            "CREATE TYPE {s}.b4 AS ENUM ('a'); CREATE DOMAIN {s}.b4 AS integer;",
+            'CREATE SEQUENCE {s}.b5; CREATE TABLE {s}.b5 (a integer);',
+            'CREATE TABLE {s}.b6 (a integer); CREATE INDEX b6 ON {s}.b6 (a);',
+            'CREATE TABLE {s}.b6 (a integer); CREATE INDEX i ON {s}.b6 (a); CREATE INDEX i ON {s}.b6 (a);',
+            'CREATE SCHEMA {s}; CREATE SCHEMA {s};',
+            'CREATE TABLE {s}.b7 (a integer) INHERITS (fuzz_a.t001);',
+            'CREATE TABLE {s}.b7 (a integer) WITH (fillfactor = 50);',
+            'CREATE TABLE {s}.b7 (a integer) TABLESPACE pg_default;',
+            'CREATE TABLE {s}.b7 (a integer) USING heap;',
+            'CREATE TABLE {s}.b7 OF fuzz_a.pair;',
+            'CREATE UNLOGGED TABLE {s}.b7 (a integer);', 'CREATE TEMP TABLE b7 (a integer);',
+            'CREATE TABLE pg_temp.b7 (a integer);', 'CREATE TABLE {s}.b7 (a integer) ON COMMIT DROP;',
+            'CREATE TABLE {s}.b7 (LIKE fuzz_a.t001);',
+            'CREATE TABLE {s}.b7 (a integer); CREATE INDEX ON {s}.b7 (a) TABLESPACE pg_default;',
+            'ALTER SEQUENCE {s}.nosuch OWNED BY NONE;',
+            'CREATE SEQUENCE {s}.b8; ALTER SEQUENCE {s}.b8 RESTART;',
+            'CREATE SEQUENCE {s}.b8; ALTER SEQUENCE {s}.b8 INCREMENT BY 2;',
+            'CREATE SEQUENCE {s}.b8; ALTER SEQUENCE {s}.b8 OWNED BY {s}.nosuch.c;',
+            'CREATE SEQUENCE {s}.b8 OWNED BY fuzz_a.t001.id;',
+            'CREATE SCHEMA AUTHORIZATION postgres;', 'CREATE SCHEMA {s} CREATE TABLE t (a integer);',
+            'CREATE DOMAIN {s}.b9 AS {s}.b9;', 'CREATE DOMAIN {s}.b9 AS integer CHECK (VALUE > 0) NOT VALID;',
+            'CREATE DOMAIN {s}.b9 AS integer CHECK (VALUE > (SELECT 1));',
+            'CREATE DOMAIN {s}.b9 AS nosuch;', 'CREATE DOMAIN {s}.b9 AS integer NULL NOT NULL;',
+            'CREATE DOMAIN {s}.b9 AS integer CONSTRAINT c CHECK (VALUE > 0) CONSTRAINT c CHECK (VALUE > 1);',
+            "CREATE TYPE {s}.b10 AS ENUM ('a', 'a');", "CREATE TYPE {s}.b10 AS ENUM ('%s');" % ('x' * 64),
+            'CREATE TABLE {s}.b11 (a integer) PARTITION BY RANGE (a); '
+            'CREATE TABLE {s}.b11_1 PARTITION OF {s}.b11 FOR VALUES FROM (1) TO (10); '
+            'CREATE TABLE {s}.b11_2 PARTITION OF {s}.b11 FOR VALUES FROM (5) TO (20);',
+            'CREATE TABLE {s}.b11 (a integer) PARTITION BY LIST (a); '
+            "CREATE TABLE {s}.b11_1 PARTITION OF {s}.b11 FOR VALUES IN ('x');",
+            'CREATE TABLE {s}.b11 (a integer) PARTITION BY HASH (a); '
+            'CREATE TABLE {s}.b11_1 PARTITION OF {s}.b11 FOR VALUES WITH (MODULUS 0, REMAINDER 0);',
+            'CREATE TABLE {s}.b11 (a integer) PARTITION BY RANGE (nosuch);',
+            'CREATE TABLE {s}.b11 (a integer) PARTITION BY LIST (a, a);',
+            'CREATE TABLE {s}.b11 (a integer) PARTITION BY RANGE (a); '
+            'CREATE TABLE {s}.b11_1 PARTITION OF {s}.b11 FOR VALUES IN (1);',
+            'CREATE TABLE {s}.b11 (a integer); CREATE TABLE {s}.b11_1 PARTITION OF {s}.b11 DEFAULT;',
+            'CREATE TABLE {s}.b11 (a integer) PARTITION BY LIST (a); CREATE TABLE {s}.b11_1 (b text); '
+            'ALTER TABLE {s}.b11 ATTACH PARTITION {s}.b11_1 FOR VALUES IN (1);',
+            'CREATE TABLE {s}.b11 (a integer) PARTITION BY LIST (a); '
+            'CREATE TABLE {s}.b11_1 PARTITION OF {s}.b11 FOR VALUES IN (1); '
+            'ALTER TABLE {s}.b11 ATTACH PARTITION {s}.b11_1 FOR VALUES IN (2);',
+            'CREATE TABLE {s}.b11 (a integer) PARTITION BY LIST (a); '
+            'CREATE TABLE {s}.b11_1 PARTITION OF {s}.b11 FOR VALUES IN (1) PARTITION BY LIST (a); '
+            'CREATE TABLE {s}.b11_1_1 PARTITION OF {s}.b11_1 FOR VALUES IN (2);',
+            'CREATE TABLE {s}.b11 (a integer) PARTITION BY LIST (a); '
+            'CREATE TABLE {s}.b11_1 PARTITION OF {s}.b11 FOR VALUES IN (1) PARTITION BY LIST (a); '
+            'CREATE TABLE {s}.b11 PARTITION OF {s}.b11_1 FOR VALUES IN (1);',
+            'CREATE TABLE {s}.b11 PARTITION OF {s}.b11 FOR VALUES IN (1);',
+            'CREATE TABLE {s}.b12 (a integer); CREATE INDEX ON {s}.b12 USING nosuch (a);',
+            'CREATE TABLE {s}.b12 (a integer); CREATE INDEX ON {s}.b12 USING gin (a);',
+            'CREATE TABLE {s}.b12 (a integer); CREATE INDEX ON {s}.b12 (a nosuch_ops);',
+            'CREATE TABLE {s}.b12 (a integer); CREATE UNIQUE INDEX ON {s}.b12 USING hash (a);',
+            'CREATE TABLE {s}.b12 (a integer); CREATE INDEX ON {s}.b12 ((random() > 0.5));',
+            'CREATE TABLE {s}.b12 (a integer); CREATE INDEX ON {s}.b12 (a) WHERE a > (SELECT 1);',
+            'CREATE TABLE {s}.b12 (a integer); CREATE INDEX ON {s}.b12 (a) INCLUDE (a, nosuch);',
+            'CREATE TABLE {s}.b12 (a integer); CREATE INDEX ON {s}.b12 (a) NULLS NOT DISTINCT;',
+            'CREATE TABLE {s}.b12 (a integer); CREATE INDEX ON {s}.b12 (%s);' % ', '.join(['a'] * 33),
+            'CREATE TABLE {s}.b12 (a integer); ALTER INDEX {s}.nosuch ATTACH PARTITION {s}.b12;',
+            'CREATE TABLE {s}.b12 (a integer); ALTER INDEX fuzz_a.t001_pkey ATTACH PARTITION fuzz_a.t002_pkey;',
+            'CREATE TABLE pg_catalog.b13 (a integer);', 'CREATE TABLE information_schema.b13 (a integer);',
+            'CREATE TABLE pg_toast.b13 (a integer);', 'CREATE TYPE pg_catalog.b13 AS ENUM ();',
+            'CREATE DOMAIN pg_temp.b13 AS integer;', 'CREATE SEQUENCE pg_catalog.b13;',
+            'CREATE SCHEMA pg_fuzz;', 'CREATE SCHEMA pg_catalog;', 'CREATE SCHEMA information_schema;',
+            'CREATE TABLE public.provision_registry (a integer);',
+            'CREATE TABLE public.provision_history_log (a integer);',
+            'CREATE TABLE nosuchdb.{s}.b14 (a integer);', 'CREATE TABLE a.b.c.d (a integer);',
+            'CREATE INDEX ON a.b.c.d (a);', "COMMENT ON TYPE a.b.c IS 'x';",
+            'CREATE TABLE {s}."%s" (a integer); CREATE TABLE {s}."%s" (a integer);' % ('x' * 70, 'x' * 71),
+            'CREATE TABLE {s}."%s" (a integer);' % ('é' * 40),
+            'CREATE TABLE {s}.b15 (a integer, CONSTRAINT fk FOREIGN KEY (a) REFERENCES {s}.nosuch (id));',
+            'CREATE TABLE {s}.b15 (a integer); ALTER TABLE {s}.b15 ADD CONSTRAINT fk FOREIGN KEY (nosuch) REFERENCES fuzz_a.t001 (id);',
+            'CREATE TABLE {s}.b15 (a integer); ALTER TABLE {s}.b15 ALTER COLUMN nosuch SET DEFAULT 1;',
+            "CREATE TABLE {s}.b15 (a integer); ALTER TABLE {s}.b15 ALTER COLUMN a SET DEFAULT 'x';",
+            'CREATE TABLE {s}.b15 (a integer); ALTER TABLE {s}.b15 ALTER COLUMN a ADD GENERATED ALWAYS AS IDENTITY;',
+            'CREATE TABLE {s}.b15 (a integer); ALTER TABLE {s}.b15 ADD COLUMN b integer, ALTER COLUMN a SET NOT NULL;',
+            'CREATE TABLE {s}.b15 (a integer); ALTER TABLE {s}.b15 DROP COLUMN a;',
+            'CREATE TABLE {s}.b15 (a integer); ALTER TABLE {s}.b15 RENAME TO b16;',
+            'CREATE TABLE {s}.b15 (a integer); ALTER TABLE {s}.b15 SET SCHEMA fuzz_b;',
+            'CREATE TABLE {s}.b15 (a integer); ALTER TABLE {s}.b15 DETACH PARTITION {s}.x;',
+            '', ' ', ';', ';;;', '-- only a comment', '/* only */', '\\restrict x', '\\unrestrict x\n;',
+            '/* unterminated', "'unterminated", '$$unterminated', 'CREATE TABLE {s}.b17 (a integer',
+            'CREATE TABLE {s}.b17 (a integer DEFAULT ' + '(' * 2000 + '1' + ')' * 2000 + ');',
+            'CREATE TABLE {s}.b17 (a integer CHECK (' + ' AND '.join('a <> %d' % i for i in range(3000)) + '));',
+            "CREATE TYPE {s}.b18 AS ENUM (%s);" % ', '.join("'l%d'" % i for i in range(2000)),
+            'CREATE TABLE {s}.b19 (%s);' % ', '.join('c%d integer' % i for i in range(1601)),
+        ])
+        return bad.format(s=s)
+
+    def long(self):
+        """a long script: hundreds of tables, indexes and comments"""
+        rng = self.rng
+        n = rng.choice([100, 200, 400])
+        self.schema_stmt()
+        for i in range(n):
+            name = 'long_%d' % i
+            self.add('CREATE TABLE %s (id integer PRIMARY KEY, v text, n integer);' % self.q(name))
+            self.add('CREATE INDEX %s ON %s (v%s);' % (qi('long_%d_v' % i), self.q(name),
+                                                        rng.choice(['', ' DESC', ', n'])))
+            if i % 3 == 0:
+                self.add("COMMENT ON TABLE %s IS 'table %d';" % (self.q(name), i))
+        return self.text()
+
+
 # ------------------------------------------------------------ the workers
 
 def connect(args, dbname, appname):
@@ -634,6 +1665,19 @@ def connect(args, dbname, appname):
                             connect_timeout=10)
     conn.set_client_encoding('UTF8')
     return conn
+
+
+def reconnect(args, dbname, appname, wait=120):
+    """connect, waiting while a server that crashed recovers (a crash is
+    a failure of check a, but the run goes on to the other checks)"""
+    deadline = time.time() + wait
+    while True:
+        try:
+            return connect(args, dbname, appname)
+        except psycopg2.OperationalError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 class Shared:
@@ -653,6 +1697,16 @@ class Shared:
         self.temp_leaks = []
         self.manual = set()         # (schema, table) the fuzzer made itself
         self.recents = {}
+        self.known = collections.Counter()   # known bug -> occurrences
+        self.known_examples = {}
+        self.known_codes = collections.Counter()     # (op, SQLSTATE) of known bugs
+        self.lost_recent = []       # (worker, its last statements) when a connection was lost
+        self.reload_failures = []   # dumps that did not read back
+        self.roundtrip = []         # dumps that read back, but not exactly
+        self.roundtrips = 0
+        self.smuggled = []          # dumps of damaged models that hold other statements
+        self.differential = {'scripts': 0, 'ran': 0, 'same': 0, 'findings': []}
+        self.fixture = None
         self.stop = False
         self.deadline = None
 
@@ -681,10 +1735,13 @@ class Worker(threading.Thread):
         self.in_batch = False
         self.ncalls = 0
         self.error = None
+        self.fixture = shared.fixture
+        self.last_error = None      # (SQLSTATE, message, context) of the last failed statement
+        self.last_detail = None
 
     # ------------------------------------------------------------ plumbing
     def open(self):
-        self.conn = connect(self.args, self.args.database, 'fuzz-w%d' % self.wid)
+        self.conn = reconnect(self.args, self.args.database, 'fuzz-w%d' % self.wid)
         cur = self.conn.cursor()
         cur.execute("SET statement_timeout = %s", ('%ds' % self.args.statement_timeout,))
         cur.execute("SET lock_timeout = '2s'")
@@ -709,6 +1766,7 @@ class Worker(threading.Thread):
             text = sql
         self.note(text)
         t0 = time.time()
+        self.last_error = self.last_detail = None
         try:
             cur.execute(sql, params)
             rows = cur.fetchall() if fetch and cur.description else None
@@ -721,12 +1779,20 @@ class Worker(threading.Thread):
                 raise Stop()
             self.count(op, code, time.time() - t0)
             msg = (e.pgerror or str(e)).strip()
+            self.last_error = (code, e.diag.message_primary or msg, e.diag.context or '')
+            self.last_detail = e.diag.message_detail
             self.example(op, code, text, msg, e.diag.message_detail)
             if code in ('40P01', '23505') and not self.in_batch:
                 # not explained by locks an earlier call of a batch holds
                 self.record_bad(op, code, text, msg, e, kind='notable')
+            known = known_bug(op, code, msg)
             if code == 'XX001' and op == 'tamper':
                 pass            # a damaged model, reported as such: the point
+            elif known and not self.args.known_bugs:
+                with self.shared.lock:
+                    self.shared.known[known] += 1
+                    self.shared.known_codes[(op, code)] += 1
+                    self.shared.known_examples.setdefault(known, (op, code, text[:2000], msg))
             elif code.startswith('XX') or code.startswith('58'):
                 self.record_bad(op, code, text, msg, e)
             elif code == '57014' and 'statement timeout' in msg:
@@ -760,10 +1826,16 @@ class Worker(threading.Thread):
     def connection_lost(self, op, text, e):
         with self.shared.lock:
             self.shared.lost.append((self.wid, op, text[:2000], str(e).strip()))
+            self.shared.lost_recent.append((self.wid, list(self.recent)))
         try:
             self.conn.close()
         except Exception:       # noqa: BLE001
             pass
+
+    def manual_ddl(self, sql, params=None):
+        """a statement of the fuzzer's own DDL"""
+        self.shared_actions()
+        return self.execute('manual', sql, params, fetch=False)
 
     def control(self, sql):
         self.note(sql)
@@ -832,6 +1904,8 @@ class Worker(threading.Thread):
         """one call of an extension function; returns whether to roll back"""
         rng = self.rng
         fn = self.fn
+        if rng.random() < self.args.schema_share:
+            return self.op_schema()
         name, t, system = self.pick_name()
         r = rng.random()
         if r < 0.26:
@@ -900,6 +1974,8 @@ class Worker(threading.Thread):
     def op_manual(self):
         """manual DDL on the fuzz tables, to make drift"""
         rng = self.rng
+        if rng.random() < 0.3:
+            return self.op_manual_schema()
         t = self.pool_table()
         q = qq(t['schema'], t['table'])
         col = rng.choice(t['cols'])[0] if t['cols'] else 'id'
@@ -997,8 +2073,7 @@ class Worker(threading.Thread):
             return True
         else:
             sql = 'ANALYZE %s' % q
-        self.shared_actions()
-        self.execute('manual', sql, fetch=False)
+        self.manual_ddl(sql, ())
         return False
 
     # ------------------------------------------------------------- tamper
@@ -1007,7 +2082,8 @@ class Worker(threading.Thread):
         rng = self.rng
         bools = column in TAMPER_BOOL_ARRAYS
         elem = "NULL::boolean" if bools else "NULL::text"
-        junk_text = rng.choice(TAMPER_TEXTS + [junk(rng, rng.randint(1, 40))])
+        junk_text = rng.choice(TAMPER_TEXTS + [junk(rng, rng.randint(1, 40))] +
+                               OBJECT_TAMPER_EMPTY + TAMPER_SETOP)
         choices = [
             "ARRAY[%s]" % elem,
             "%s || ARRAY[%s]" % (column, elem),
@@ -1030,6 +2106,8 @@ class Worker(threading.Thread):
         """damage one registry row as its owner, call a function, roll back"""
         rng = self.rng
         fn = self.fn
+        if rng.random() < 0.4:
+            return self.op_tamper_objects()
         reg = '%s.provision_registry' % fn['ns']
         ok, rows = self.execute('tamper-setup', 'SELECT schema_name, table_name FROM %s '
                                 'ORDER BY schema_name, table_name OFFSET %d LIMIT 1'
@@ -1093,8 +2171,638 @@ class Worker(threading.Thread):
             ('SELECT * FROM %s(%%s, true)' % fn['migrate'], (name,)),
             ('SELECT %s(%%s)' % fn['table'], (name,)),
             ('SELECT %s(%%s)' % fn['forget'], (name,)),
-            ('SELECT count(*) FROM %s' % fn['models'], None)])
+            ('SELECT count(*) FROM %s' % fn['models'], None),
+            ('SELECT %s()' % fn['dump'], None)] +
+            # a script naming the damaged model: the load makes it from its row
+            # (a foreign key clause of nothing but blanks crashed it: K2, fixed)
+            ([('SELECT * FROM %s(%%s)' % fn['load'], ("COMMENT ON TABLE %s IS 'x'" % name,)),
+              ('SELECT * FROM %s(%%s)' % fn['load'], ('CREATE INDEX ON %s (id)' % name,))] * 2
+             if name else []))
         self.execute('tamper', call[0], call[1])
+
+    # ------------------------------------------- whole schemas (1.2)
+    def pick_object_name(self, kind=None):
+        """a name of a whole-schema object: (kind, text)"""
+        rng = self.rng
+        kind = kind or rng.choice(['schema', 'enum', 'domain', 'sequence', 'index', 'table',
+                                   'partition'])
+        schema = rng.choice(LOAD_SCHEMAS)
+        if rng.random() < 0.06:
+            return kind, rng.choice(ADVERSARIAL_NAMES)
+        if kind == 'schema':
+            return kind, rng.choice([qi(schema), schema if _BARE.match(schema) else qi(schema),
+                                     schema.upper() if _BARE.match(schema) else qi(schema)])
+        names = {'enum': ENUM_NAMES, 'domain': DOMAIN_NAMES, 'sequence': SEQ_NAMES,
+                 'index': INDEX_NAMES, 'table': WTABLES + PTABLES,
+                 'partition': ['%s_%s' % (p, s) for p in PTABLES for s in PART_SUFFIXES]}[kind]
+        name = rng.choice(names)
+        if rng.random() < 0.1 and schema == 'fuzz_a':
+            return kind, qi(name)
+        return kind, qq(schema, name)
+
+    def pick_script(self):
+        """(script, skip_unsupported, roll back always)"""
+        rng = self.rng
+        gen = ScriptGen(rng, self.pool, self.grammar)
+        r = rng.random()
+        rollback = False
+        if r < 0.5:
+            script = gen.valid()
+            # half of them kept: enough models to collide and drift, not so
+            # many that every other call slows down
+            rollback = rng.random() < 0.5
+        elif r < 0.62:
+            script = gen.with_unsupported()
+        elif r < 0.92:
+            script = gen.broken()
+        elif r < 0.95 and self.fixture:
+            # what pg_dump writes, into fuzz schemas of our own; mutated now and then
+            script = self.fixture.replace('shop', rng.choice(['fuzz_s1', 'fuzz_shop'])) \
+                                 .replace('audit', rng.choice(['fuzz_s2', 'fuzz_audit']))
+            if rng.random() < 0.3:
+                script = self.grammar.mutate(rng, script)
+            rollback = rng.random() < 0.7
+        elif r < 0.96:
+            script = gen.long()
+            rollback = True
+        else:
+            script = rng.choice([None, '', gen.valid()])
+        skip = rng.choice([True, False]) if rng.random() < 0.97 else None
+        return script, skip, rollback
+
+    def op_load(self):
+        script, skip, rollback = self.pick_script()
+        fn = self.fn
+        r = self.rng.random()
+        if r < 0.15:
+            ok, _ = self.execute('load', 'SELECT * FROM %s(%%s)' % fn['load'], (script,))
+        else:
+            ok, _ = self.execute('load', 'SELECT * FROM %s(%%s, skip_unsupported => %%s)' % fn['load'],
+                                 (script, skip))
+        if ok and self.rng.random() < 0.2:
+            # the same script again: the fast path of a load seen before
+            self.execute('load', 'SELECT kind, object, action FROM %s(%%s, %%s)' % fn['load'],
+                         (script, bool(skip) if r >= 0.15 else False))
+        if self.rng.random() < 0.03:
+            self.check_temp('load')
+        return rollback
+
+    def op_dump(self):
+        rng = self.rng
+        fn = self.fn
+        r = rng.random()
+        if r < 0.4:
+            arg = ()
+            sql = 'SELECT %s()' % fn['dump']
+        else:
+            schema = rng.choice(LOAD_SCHEMAS + [None, 'nosuch_zz', 'pg_catalog', '"Fuzz Ü"',
+                                                'FUZZ_A', 'a.b', '', ' ', 'x' * 64, 'public'])
+            if schema is not None and rng.random() < 0.5:
+                schema = qi(schema) if schema in LOAD_SCHEMAS else schema
+            arg = (schema,)
+            sql = 'SELECT %s(%%s)' % fn['dump']
+        ok, rows = self.execute('dump', sql, arg)
+        if ok and rows and rows[0][0] is not None and rng.random() < 0.1:
+            # a dump always reads back
+            self.reload_dump('dump-reload', rows[0][0], arg)
+
+    def reload_dump(self, op, script, arg, exact=False):
+        """load a dump in a savepoint; exact: every model unchanged, same dump after"""
+        fn = self.fn
+        self.control('SAVEPOINT reload')
+        if self.conn.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_INERROR:
+            return
+        ok, rows = self.execute(op, 'SELECT kind, object, action FROM %s(%%s)' % fn['load'],
+                                (script,))
+        if not ok:
+            self.reload_failed(op, script)
+        elif exact:
+            changed = [r for r in rows if r[2] != 'unchanged']
+            ok2, again = self.execute(op, 'SELECT %s(%%s)' % fn['dump'], arg) if arg else \
+                self.execute(op, 'SELECT %s()' % fn['dump'])
+            if (changed or (ok2 and again and again[0][0] != script)) and ok2 and again and \
+                    only_k7(script, again[0][0]) and not self.args.known_bugs:
+                self.note_known('K7', op, ('', 'the dump read back to other models', ''), script)
+            elif changed and all(c[0] == 'partition' for c in changed) and ok2 and again and \
+                    again[0][0] == script and not self.args.known_bugs and 'K9' in KNOWN_BUGS:
+                self.note_known('K9', op, ('', 'partitions replaced: %s' % (changed,), ''), script)
+            elif changed or (ok2 and again and again[0][0] != script):
+                after = again[0][0] if ok2 and again else None
+                known = 'K7' if only_k7(script, after) else \
+                    'K9' if 'K9' in KNOWN_BUGS and changed and \
+                    all(c[0] == 'partition' for c in changed) and after == script else None
+                with self.shared.lock:
+                    self.shared.roundtrip.append({
+                        'worker': self.wid, 'arg': arg, 'changed': changed[:20],
+                        'script': script, 'again': after, 'known': known})
+        self.control('ROLLBACK TO SAVEPOINT reload')
+        self.control('RELEASE SAVEPOINT reload')
+
+    def reload_failed(self, op, script):
+        """record a dump that did not read back, with what explains it"""
+        err = self.last_error
+        self.control('ROLLBACK TO SAVEPOINT reload')
+        bug = known_reload(err, script) if err else None
+        if bug and bug not in DOCUMENTED and not self.args.known_bugs:
+            self.note_known(bug, op, err, script)
+            return
+        # a known bug is a failure, never explained away; documented behaviour is
+        explained = 'documented: ' + DOCUMENTED[bug] if bug in DOCUMENTED else \
+            None if bug else self.explain_reload(err, script)
+        with self.shared.lock:
+            self.shared.reload_failures.append({
+                'worker': self.wid, 'op': op, 'code': err[0] if err else None,
+                'message': err[1] if err else None, 'context': err[2] if err else None,
+                'explained': explained, 'script': script, 'known': bug})
+
+    def explain_reload(self, err, script):
+        """why a dump did not read back, when the models themselves say so: a
+        model that names what is neither a model nor in the database (the
+        fuzzer dropped it, or provision_forget*() forgot its model), or a
+        conflict of the transaction; None: unexplained (a finding)"""
+        if not err:
+            return None
+        code, msg, context = err
+        if code in ('25006', '25P02', '40001', '40P01', '55P03', '57014', '53200', '53400'):
+            return 'the transaction: read-only, a lock or serialization conflict, a timeout'
+        line = ''
+        m = re.search(r'line (\d+) of the script', context or '')
+        if m and script:
+            lines = script.split('\n')
+            n = int(m.group(1))
+            if 0 < n <= len(lines):
+                line = lines[n - 1]
+        # (a model naming a table whose model was forgotten is known bug
+        # K21, see known_reload(): not explained away)
+        m = re.match(r'(type|relation|schema|function) "(.*)" does not exist', msg)
+        if code in ('42704', '42P01', '3F000', '42883') and m and \
+                not m.group(2).startswith('provision_trial_'):
+            what, name = m.group(1), m.group(2)
+            parts = name.split('.')
+            if what == 'schema':
+                sql, arg = 'SELECT to_regnamespace(quote_ident(%s)) IS NULL', (name,)
+            elif what == 'function':
+                return 'a model that names a function that no longer exists'
+            elif len(parts) == 2:
+                sql = ('SELECT %s(quote_ident(%%s) || \'.\' || quote_ident(%%s)) IS NULL' %
+                       ('to_regtype' if what == 'type' else 'to_regclass'))
+                arg = tuple(parts)
+            else:
+                sql = 'SELECT %s(quote_ident(%%s)) IS NULL' % (
+                    'to_regtype' if what == 'type' else 'to_regclass')
+                arg = (name,)
+            ok, rows = self.execute('reload-why', sql, arg)
+            if what == 'schema' and ok and rows and rows[0][0]:
+                # a schema that is not there: explained when the line names in
+                # it something the script does not declare (a dropped type)
+                # (the whole script: the line an error names is counted in
+                # characters, and off after non-ASCII text, see the README)
+                named = re.findall(r'%s\.("(?:[^"]|"")*"|[a-z_][a-z0-9_$]*)' % re.escape(qi(name)),
+                                   script or '')
+                if any(not re.search(r'^CREATE (TYPE|DOMAIN|SEQUENCE|TABLE) %s\.%s[ ;(]' % (
+                        re.escape(qi(name)), re.escape(n)), script or '', re.M) for n in named):
+                    return 'a model that names a type or sequence in a schema that is not there, ' \
+                           'and is not a model'
+                return None
+            declared = re.search(r'^CREATE (TYPE|DOMAIN|SEQUENCE|TABLE|SCHEMA) %s[ ;(]' % re.escape(
+                qq(parts[0], parts[1]) if len(parts) == 2 else qi(name)), script or '', re.M)
+            if ok and rows and rows[0][0] and not declared:
+                return 'a model that names a %s that is neither a model nor in the database' % what
+        return None
+
+    def op_capture_schema(self):
+        rng = self.rng
+        schema = rng.choice(LOAD_SCHEMAS * 4 + SYSTEM_TARGETS +
+                            [None, '', 'public', 'nosuch_zz', '"Fuzz Ü"', 'FUZZ_B', 'fuzz_a.t001',
+                             'x' * 64, '"unterminated', ' fuzz_b ', 'fuzz_priv_0'])
+        self.execute('capture_schema', 'SELECT * FROM %s(%%s)' % self.fn['capture_schema'], (schema,))
+
+    def op_forget_object(self):
+        rng = self.rng
+        kind = rng.choice(['schema', 'enum', 'domain', 'sequence', 'index'] * 3 +
+                          ['table', 'partition', 'view', '', None, 'INDEX', ' index', 'Enum',
+                           'index ', 'type', 'constraint', "index'; --"])
+        _, name = self.pick_object_name(kind if kind in ('schema', 'enum', 'domain', 'sequence',
+                                                         'index') else None)
+        self.execute('forget_object', 'SELECT %s(%%s, %%s)' % self.fn['forget_object'], (kind, name))
+
+    def op_schema_other(self):
+        """drift, plans, migrations and provisioning over whole-schema models"""
+        rng = self.rng
+        fn = self.fn
+        kind, name = self.pick_object_name(rng.choice(['table', 'table', 'partition', 'enum',
+                                                       'index', 'sequence']))
+        r = rng.random()
+        if r < 0.3:
+            self.execute('diff', 'SELECT * FROM %s(%%s)' % fn['diff'], (name,))
+        elif r < 0.4:
+            self.execute('plan', 'SELECT * FROM %s(%%s)' % fn['plan'], (name,))
+        elif r < 0.6:
+            self.execute('migrate', 'SELECT * FROM %s(%%s, allow_destructive => %%s)' % fn['migrate'],
+                         (name, rng.choice([True, False])))
+        elif r < 0.75:
+            self.execute('table', 'SELECT %s(%%s)' % fn['table'], (name,))
+        elif r < 0.85:
+            self.execute('all', 'SELECT * FROM %s()' % fn['all'])
+        elif r < 0.92:
+            self.execute('capture', 'SELECT %s(%%s)' % fn['capture'], (name,))
+        else:
+            self.execute('migrate', 'SELECT * FROM %s(NULL, allow_destructive => %%s)' % fn['migrate'],
+                         (rng.choice([True, False]),))
+
+    def op_schema(self):
+        """one whole-schema call; returns whether to roll back"""
+        r = self.rng.random()
+        if r < 0.5:
+            return self.op_load()
+        if r < 0.62:
+            self.op_dump()
+        elif r < 0.66:
+            self.op_capture_schema()
+        elif r < 0.74:
+            self.op_forget_object()
+        else:
+            self.op_schema_other()
+        return False
+
+    def op_manual_schema(self):
+        """manual DDL on whole-schema objects, to make drift"""
+        rng = self.rng
+        schema = rng.choice(LOAD_SCHEMAS)
+        s = qi(schema)
+        e = '%s.%s' % (s, qi(rng.choice(ENUM_NAMES)))
+        d = '%s.%s' % (s, qi(rng.choice(DOMAIN_NAMES)))
+        sq_name = rng.choice(SEQ_NAMES)
+        sq = '%s.%s' % (s, qi(sq_name))
+        w = '%s.%s' % (s, qi(rng.choice(WTABLES)))
+        p_name = rng.choice(PTABLES)
+        p = '%s.%s' % (s, qi(p_name))
+        part_name = '%s_%s' % (p_name, rng.choice(PART_SUFFIXES))
+        part = '%s.%s' % (s, qi(part_name))
+        ix = '%s.%s' % (s, qi(rng.choice(INDEX_NAMES)))
+        label = pg_literal(rng.choice(ENUM_LABELS[:12]))
+        r = rng.random()
+        if r < 0.12:
+            sql = rng.choice([
+                'ALTER TYPE %s ADD VALUE IF NOT EXISTS %s' % (e, label),
+                'ALTER TYPE %s ADD VALUE IF NOT EXISTS %s BEFORE %s' % (
+                    e, pg_literal('m%d' % rng.randint(0, 9)), label),
+                'ALTER TYPE %s RENAME VALUE %s TO %s' % (e, label, pg_literal('r%d' % rng.randint(0, 9))),
+                'DROP TYPE IF EXISTS %s CASCADE' % e,
+                "CREATE TYPE %s AS ENUM ('a', 'b')" % e])
+        elif r < 0.25:
+            sql = 'ALTER DOMAIN %s %s' % (d, rng.choice([
+                'SET DEFAULT 1', "SET DEFAULT 'x'", 'DROP DEFAULT', 'SET NOT NULL', 'DROP NOT NULL',
+                'ADD CONSTRAINT manual_ck CHECK (VALUE IS NOT NULL)',
+                'ADD CONSTRAINT manual_ck CHECK (VALUE IS NOT NULL) NOT VALID',
+                'DROP CONSTRAINT IF EXISTS manual_ck', 'DROP CONSTRAINT IF EXISTS c0',
+                'VALIDATE CONSTRAINT manual_ck', 'RENAME CONSTRAINT c0 TO c9']))
+            if rng.random() < 0.1:
+                sql = rng.choice(['DROP DOMAIN IF EXISTS %s CASCADE' % d,
+                                  'CREATE DOMAIN %s AS integer' % d])
+        elif r < 0.42:
+            sql = rng.choice([
+                'DROP INDEX IF EXISTS %s' % ix,
+                'DROP INDEX IF EXISTS %s CASCADE' % ix,
+                'CREATE INDEX IF NOT EXISTS %s ON %s (id)' % (qi(rng.choice(INDEX_NAMES)), w),
+                'CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (id DESC)' % (qi(rng.choice(INDEX_NAMES)), w),
+                'CREATE INDEX IF NOT EXISTS %s ON %s (k)' % (qi(rng.choice(INDEX_NAMES)), p),
+                'ALTER INDEX IF EXISTS %s SET (fillfactor = %d)' % (ix, rng.choice([50, 90])),
+                'ALTER INDEX IF EXISTS %s RESET (fillfactor)' % ix,
+                'ALTER INDEX IF EXISTS %s RENAME TO %s' % (ix, qi(rng.choice(INDEX_NAMES))),
+                'REINDEX INDEX %s' % ix])
+        elif r < 0.55:
+            on, obj = rng.choice([('SCHEMA', s), ('TABLE', w), ('TABLE', p), ('INDEX', ix),
+                                  ('TYPE', e), ('DOMAIN', d), ('SEQUENCE', sq),
+                                  ('COLUMN', w + '.id'), ('COLUMN', p + '.k')])
+            sql = 'COMMENT ON %s %s IS %s' % (on, obj, rng.choice(["'manual'", 'NULL', "''"]))
+        elif r < 0.7:
+            sql = rng.choice([
+                'ALTER SEQUENCE IF EXISTS %s INCREMENT BY %d' % (sq, rng.choice([1, 5, -1])),
+                'ALTER SEQUENCE IF EXISTS %s MAXVALUE %d' % (sq, rng.choice([100, 32767, 1000000])),
+                'ALTER SEQUENCE IF EXISTS %s MINVALUE %d' % (sq, rng.choice([-5, 0, 1])),
+                'ALTER SEQUENCE IF EXISTS %s RESTART' % sq,
+                'ALTER SEQUENCE IF EXISTS %s AS %s' % (sq, rng.choice(['smallint', 'integer', 'bigint'])),
+                'ALTER SEQUENCE IF EXISTS %s CYCLE' % sq, 'ALTER SEQUENCE IF EXISTS %s CACHE 7' % sq,
+                'ALTER SEQUENCE IF EXISTS %s OWNED BY NONE' % sq,
+                'ALTER SEQUENCE IF EXISTS %s OWNED BY %s.id' % (sq, w),
+                'SELECT nextval(%s)' % pg_literal(sq),
+                'DROP SEQUENCE IF EXISTS %s CASCADE' % sq])
+            if rng.random() < 0.1:
+                self.add_manual(schema, sq_name)
+                sql = 'CREATE SEQUENCE IF NOT EXISTS %s' % sq
+        elif r < 0.88:
+            bound = rng.choice(["FOR VALUES IN ('q%d')" % rng.randint(0, 9), 'DEFAULT',
+                                "FOR VALUES FROM ('2030-01-01') TO ('2031-01-01')",
+                                'FOR VALUES WITH (MODULUS 8, REMAINDER %d)' % rng.randint(0, 7)])
+            sql = rng.choice([
+                'ALTER TABLE IF EXISTS %s DETACH PARTITION %s' % (p, part),
+                'ALTER TABLE IF EXISTS %s ATTACH PARTITION %s %s' % (p, part, bound),
+                'DROP TABLE IF EXISTS %s' % part,
+                'ALTER TABLE IF EXISTS %s ALTER COLUMN v SET DEFAULT 5' % part,
+                'ALTER TABLE IF EXISTS %s ADD CONSTRAINT manual_ck CHECK (v IS NOT NULL)' % part])
+            if rng.random() < 0.25:
+                self.add_manual(schema, part_name)
+                sql = 'CREATE TABLE IF NOT EXISTS %s PARTITION OF %s %s' % (part, p, bound)
+        elif r < 0.93:
+            sql = rng.choice(['ALTER TABLE IF EXISTS %s ALTER COLUMN id SET DEFAULT 1' % w,
+                              'ALTER TABLE IF EXISTS %s DROP COLUMN IF EXISTS name' % w,
+                              'ALTER TABLE IF EXISTS %s ADD COLUMN IF NOT EXISTS extra int' % w,
+                              'DROP TABLE IF EXISTS %s CASCADE' % rng.choice([w, p]),
+                              'INSERT INTO %s (id, k, at, v) VALUES (1, \'a\', \'2020-03-01\', 1)' % p,
+                              'INSERT INTO %s (id) VALUES (%d)' % (w, rng.randint(0, 9))])
+        else:
+            schema = rng.choice(NEW_SCHEMAS)
+            sql = rng.choice(['DROP SCHEMA IF EXISTS %s CASCADE' % qi(schema),
+                              'CREATE SCHEMA IF NOT EXISTS %s' % qi(schema),
+                              "COMMENT ON SCHEMA %s IS 'manual'" % qi(schema)])
+        self.manual_ddl(sql)
+        return False
+
+    def op_roundtrip(self):
+        """provision_dump(), loaded back in a repeatable-read snapshot: every
+        model unchanged, the same dump after"""
+        rng = self.rng
+        self.control('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ')
+        if rng.random() < 0.25:
+            arg = ()
+            ok, rows = self.execute('dump', 'SELECT %s()' % self.fn['dump'])
+        else:
+            arg = (rng.choice(LOAD_SCHEMAS),)
+            ok, rows = self.execute('dump', 'SELECT %s(%%s)' % self.fn['dump'], arg)
+        if ok and rows and rows[0][0] is not None:
+            with self.shared.lock:
+                self.shared.roundtrips += 1
+            self.reload_dump('dump-reload', rows[0][0], arg, exact=True)
+
+    def op_differential(self):
+        """a script run as plain DDL in a private schema, then declared
+        (provision_load() of it, or provision_capture_schema()): nothing may
+        differ, and its dump reads back exactly.  Always rolled back."""
+        rng = self.rng
+        fn = self.fn
+        schema = 'fuzz_priv_%d' % self.wid
+        q = qi(schema)
+        gen = ScriptGen(rng, self.pool, self.grammar, schema=schema, private=True)
+        script = gen.valid(size=rng.choice([2, 3, 4, 6, 8]))
+        with self.shared.lock:
+            self.shared.differential['scripts'] += 1
+        self.control('SAVEPOINT ddl')
+        ok, _ = self.execute('differential-ddl', script, None, fetch=False)
+        if not ok:
+            self.control('ROLLBACK TO SAVEPOINT ddl')
+            return
+        with self.shared.lock:
+            self.shared.differential['ran'] += 1
+        how = rng.choice(['load', 'load', 'capture_schema'])
+        if how == 'load':
+            ok, rows = self.execute('differential-load', 'SELECT kind, object, action FROM %s(%%s)'
+                                    % fn['load'], (script,))
+        else:
+            ok, rows = self.execute('differential-capture', 'SELECT kind, object, action FROM %s(%%s)'
+                                    % fn['capture_schema'], (schema,))
+        if not ok:
+            self.differential_finding('refused by provision_%s' % how, script, self.last_error)
+            return
+        drift = []
+        names = sorted(set(gen.tables) | set(gen.enums) | set(gen.domains) | set(gen.seqs))
+        for name in names:
+            ok, rows = self.execute('differential-diff',
+                                    'SELECT table_name, change, object, declared, actual FROM %s(%%s)'
+                                    % fn['diff'], (gen.q(name),))
+            drift += rows or []
+            if not ok and name in gen.seqs and self.last_error[0] == '42704':
+                continue        # a sequence a column owns is its table's, not a model
+            if not ok:
+                drift.append(('provision_diff(%s)' % gen.q(name),) + tuple(self.last_error[:2]))
+        if drift:
+            self.differential_finding('drift right after provision_%s' % how, script, drift)
+            return
+        for name in rng.sample(names, min(2, len(names))):
+            ok, rows = self.execute('differential-plan', 'SELECT * FROM %s(%%s)' % fn['plan'],
+                                    (gen.q(name),))
+            if ok and rows:
+                self.differential_finding('a plan right after provision_%s' % how, script, rows)
+                return
+        ok, rows = self.execute('differential-dump', 'SELECT %s(%%s)' % fn['dump'], (schema,))
+        if ok and rows and rows[0][0] is not None:
+            n = len(self.shared.roundtrip)
+            self.reload_dump('differential-reload', rows[0][0], (schema,), exact=True)
+            if len(self.shared.roundtrip) > n and self.shared.roundtrip[-1]['worker'] == self.wid:
+                self.differential_finding('its dump does not read back exactly', script,
+                                          self.shared.roundtrip[-1])
+                return
+        with self.shared.lock:
+            self.shared.differential['same'] += 1
+
+    def note_known(self, bug, op, err, text):
+        with self.shared.lock:
+            self.shared.known[bug] += 1
+            self.shared.known_examples.setdefault(bug, (op, err[0], text[:2000], err[1]))
+
+    def differential_finding(self, what, script, detail):
+        if isinstance(detail, tuple) and detail and detail[0] in ('25P02', '40P01', '40001', '55P03',
+                                                                  '57014'):
+            return      # a conflict with another session, not a finding
+        if isinstance(detail, list) and any(len(r) == 3 and r[1] in ('25P02', '40P01', '55P03')
+                                            for r in detail):
+            return
+        bugs = self.drift_bugs(what, script, detail)
+        if bugs and not self.args.known_bugs:
+            for bug in sorted(bugs):
+                self.note_known(bug, 'differential', ('', what, ''), script)
+            return
+        with self.shared.lock:
+            self.shared.differential['findings'].append({
+                'worker': self.wid, 'what': what, 'script': script, 'detail': detail,
+                'known': sorted(bugs) if bugs else None})
+
+    @staticmethod
+    def drift_bugs(what, script, detail):
+        """the known bugs that explain every row of a differential finding,
+        or None"""
+        if not what.startswith('drift') or not isinstance(detail, list):
+            return None
+        bugs = set()
+        for r in detail:
+            if len(r) == 5 and r[1] == 'constraint_not_valid':
+                bugs.add('K17')
+            elif len(r) == 3 and r[1] == '42704' and 'no model is declared for table' in r[2] and \
+                    re.search(r'\bALTER SEQUENCE .* OWNED BY ', script):
+                bugs.add('K15')
+            elif len(r) == 5 and r[1] == 'constraint_extra' and (r[4] or '').startswith('UNIQUE (') and \
+                    re.search(r'ADD CONSTRAINT %s UNIQUE' % re.escape(qi(r[2])), script):
+                bugs.add('K7')  # a UNIQUE on the primary key's columns, dropped as redundant
+            else:
+                return None
+        return bugs if bugs <= set(KNOWN_BUGS) else None
+
+    # ------------------------------------------------------ tamper (1.2)
+    def op_tamper_loads(self):
+        """a script loaded, its remembered load (provision_loads) damaged, the
+        same script loaded again: the fast path must not trust the row"""
+        rng = self.rng
+        fn = self.fn
+        loads = '%s.provision_loads' % fn['ns']
+        script = ScriptGen(rng, self.pool, self.grammar).valid(size=rng.choice([1, 2]))
+        skip = True
+        ok, _ = self.execute('tamper-setup', 'SELECT * FROM %s(%%s, %%s)' % fn['load'], (script, skip))
+        if not ok:
+            return
+        column = rng.choice(['kinds', 'objects', 'skipped', 'kinds', 'objects', 'digest',
+                             'fingerprint'])
+        if column in ('digest', 'fingerprint'):
+            value = rng.choice(['NULL', "''", "%s || 'x'" % column, "upper(%s)" % column,
+                                pg_literal(junk(rng, 32))])
+            if value == 'NULL':
+                self.execute('tamper-setup', 'ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL'
+                             % (loads, column), None, fetch=False)
+        else:
+            value = rng.choice([
+                'ARRAY[NULL::text]', "%s || ARRAY[NULL::text]" % column, "'{}'",
+                "%s || ARRAY['x']" % column, "ARRAY[%s, %s]" % (column, column),
+                "%s[1:1]" % column, "ARRAY[%s]" % pg_literal(junk(rng, rng.randint(0, 30))),
+                "array_fill('table'::text, ARRAY[3])", "ARRAY(SELECT repeat('y', 10000))",
+                "%s || %s" % (column, column), 'NULL'])
+            if value == 'NULL':
+                self.execute('tamper-setup', 'ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL'
+                             % (loads, column), None, fetch=False)
+        self.execute('tamper-setup', 'UPDATE %s SET %s = %s WHERE declared_by = current_user'
+                     % (loads, column, value), None, fetch=False)
+        self.execute('tamper', 'SELECT * FROM %s(%%s, %%s)' % fn['load'], (script, skip))
+
+    def op_tamper_objects(self):
+        """damage one row of provision_objects (or a table model's partitioning)
+        as its owner, call a function, roll back"""
+        rng = self.rng
+        fn = self.fn
+        objs = '%s.provision_objects' % fn['ns']
+        reg = '%s.provision_registry' % fn['ns']
+        ok, rows = self.execute('tamper-setup', 'SELECT kind, schema_name, object_name, table_schema, '
+                                'table_name FROM %s ORDER BY kind, schema_name, object_name '
+                                'OFFSET %d LIMIT 1' % (objs, rng.randint(0, 40)), None)
+        target = rows[0] if ok and rows else None
+        where = None
+        if target:
+            where = 'kind = %s AND schema_name = %s AND object_name = %s' % tuple(
+                pg_literal(v) for v in target[:3])
+        junk_text = rng.choice(TAMPER_TEXTS + OBJECT_TAMPER_TEXTS + [junk(rng, rng.randint(1, 40))] +
+                               OBJECT_TAMPER_EMPTY)
+        damaged = None
+        r = rng.random()
+        if r < 0.12:
+            return self.op_tamper_loads()
+        if where is None or r < 0.2:
+            kind = rng.choice(['schema', 'enum', 'domain', 'sequence', 'index', 'table', ''])
+            sql = ("INSERT INTO %s (kind, schema_name, object_name, table_schema, table_name, "
+                   "definition, attrs, declared_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                   "ON CONFLICT DO NOTHING" % (
+                       objs, pg_literal(kind), pg_literal(rng.choice(LOAD_SCHEMAS + ['pg_catalog', ''])),
+                       pg_literal(rng.choice(ENUM_NAMES + INDEX_NAMES)),
+                       pg_literal(rng.choice([None, 'fuzz_a'])), pg_literal(rng.choice([None, 't001'])),
+                       pg_literal(rng.choice(OBJECT_TAMPER_TEXTS + TAMPER_TEXTS)),
+                       rng.choice(["'{}'", "ARRAY['a']", "ARRAY['bigint','1','1','1','9','1','f']",
+                                   "ARRAY['USING btree (id)', '']", "ARRAY['integer','','','f','']"]),
+                       pg_literal(rng.choice(['postgres', 'nobody_zz', '']))))
+            target = None
+            damaged = 'definition'
+        elif r < 0.4:
+            column = rng.choice(['attrs', 'attrs', 'con_names', 'con_defs', 'con_alt_defs'])
+            value = rng.choice([
+                "ARRAY[NULL::text]", "%s || ARRAY[NULL::text]" % column, "'{}'",
+                "%s[1:1]" % column, "%s || %s" % (column, column),
+                "ARRAY[%s, %s]" % (column, column),
+                "ARRAY[%s]" % pg_literal(junk_text),
+                "%s || ARRAY[%s]" % (column, pg_literal(junk_text)),
+                "array_replace(%s, %s[1], %s)" % (column, column, pg_literal(junk_text)),
+                "ARRAY(SELECT %s FROM unnest(%s))" % (pg_literal(junk_text), column),
+                "array_fill(%s::text, ARRAY[7])" % pg_literal(rng.choice(['', 't', '1', 'x']))])
+            sql = 'UPDATE %s SET %s = %s WHERE %s' % (objs, column, value, where)
+        elif r < 0.6:
+            damaged = 'definition'
+            value = rng.choice([pg_literal(junk_text),
+                                'definition || %s' % pg_literal(junk_text),
+                                'definition || %s' % pg_literal(rng.choice(SMUGGLED)),
+                                pg_literal(rng.choice(OBJECT_TAMPER_TEXTS))])
+            sql = 'UPDATE %s SET definition = %s WHERE %s' % (objs, value, where)
+        elif r < 0.72:
+            column = rng.choice(['kind', 'schema_name', 'object_name', 'table_schema', 'table_name',
+                                 'column_name', 'declared_by'])
+            value = rng.choice(['NULL', "''", "'pg_catalog'", "'table'", "'index'", "'enum'",
+                                "'schema'", "'nobody_zz'", "'provision_registry'", "'public'",
+                                "repeat('x', 63)", "'t001'", "'id'"])
+            if column in ('kind', 'schema_name', 'object_name', 'declared_by') and value == 'NULL':
+                self.execute('tamper-setup', 'ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL'
+                             % (objs, column), None, fetch=False)
+            sql = 'UPDATE %s SET %s = %s WHERE %s' % (objs, column, value, where)
+        elif r < 0.8:
+            sql = 'UPDATE %s SET comment = %s WHERE %s' % (objs, pg_literal(junk_text), where)
+        else:
+            # a table model's partitioning and comments
+            column = rng.choice(['partition_by', 'partition_bound', 'partition_of_schema',
+                                 'partition_of_table', 'comment', 'col_comments'])
+            if column == 'col_comments':
+                value = rng.choice(["ARRAY[NULL::text]", "'{}'", "col_comments || ARRAY['x']",
+                                    "ARRAY(SELECT %s FROM unnest(col_comments))" % pg_literal(junk_text)])
+            else:
+                value = rng.choice(['NULL', "''", pg_literal(junk_text),
+                                    pg_literal(rng.choice(['RANGE (id)', 'LIST (nosuch)', 'HASH (id, id)',
+                                                           'DEFAULT', "FOR VALUES IN ('x')",
+                                                           'FOR VALUES FROM (1) TO (2)', 'fuzz_a',
+                                                           't001', 'pg_catalog']))])
+            if column in ('partition_by', 'partition_bound') and value == 'NULL':
+                self.execute('tamper-setup', 'ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL'
+                             % (reg, column), None, fetch=False)
+            ok, trow = self.execute('tamper-setup', 'SELECT schema_name, table_name FROM %s ORDER BY '
+                                    'partition_of_table IS NULL, schema_name, table_name OFFSET %d '
+                                    'LIMIT 1' % (reg, rng.randint(0, 20)), None)
+            if not ok or not trow:
+                return
+            sql = 'UPDATE %s SET %s = %s WHERE schema_name = %s AND table_name = %s' % (
+                reg, column, value, pg_literal(trow[0][0]), pg_literal(trow[0][1]))
+            target = ('table', trow[0][0], trow[0][1], None, None)
+        self.execute('tamper-setup', sql, None, fetch=False)
+        if target is None:
+            ok, rows = self.execute('tamper-setup', 'SELECT kind, schema_name, object_name, '
+                                    'table_schema, table_name FROM %s ORDER BY declared_at DESC '
+                                    'LIMIT 1' % objs, None)
+            if not ok or not rows:
+                return
+            target = rows[0]
+        kind, schema, name = target[0], target[1], target[2]
+        qname = qi(schema) if kind == 'schema' else qq(schema, name)
+        comment_on = {'schema': 'SCHEMA', 'enum': 'TYPE', 'domain': 'DOMAIN', 'sequence': 'SEQUENCE',
+                      'index': 'INDEX', 'table': 'TABLE'}.get(kind, 'TABLE')
+        calls = [('SELECT * FROM %s()' % fn['all'], None),
+                 ('SELECT * FROM %s()' % fn['diff'], None),
+                 ('SELECT * FROM %s()' % fn['plan'], None),
+                 ('SELECT * FROM %s(NULL, true)' % fn['migrate'], None),
+                 ('SELECT %s()' % fn['dump'], None),
+                 ('SELECT %s(%%s)' % fn['dump'], (schema,)),
+                 ('SELECT count(*) FROM %s' % fn['models'], None),
+                 ('SELECT %s(%%s, %%s)' % fn['forget_object'], (kind, qname)),
+                 ('SELECT * FROM %s(%%s)' % fn['capture_schema'], (schema,))]
+        if target[3] is not None and target[4] is not None:
+            calls.append(('SELECT %s(%%s)' % fn['table'], (qq(target[3], target[4]),)))
+        # a script naming the damaged model: the load makes it from its row
+        calls += [('SELECT * FROM %s(%%s)' % fn['load'],
+                   ("COMMENT ON %s %s IS 'tampered';" % (comment_on, qname),))] * 3
+        if kind == 'table':
+            calls.append(('SELECT * FROM %s(%%s)' % fn['load'],
+                          ('CREATE INDEX ON %s (id);' % qname,)))
+        call = rng.choice(calls)
+        ok, rows = self.execute('tamper', call[0], call[1])
+        if ok and rows and call[0].startswith('SELECT %s(' % fn['dump']) and rows[0][0]:
+            # a dump of a damaged model reads back, or is refused as damaged:
+            # a statement the registry smuggled in is a finding
+            self.control('SAVEPOINT reload')
+            ok, _ = self.execute('tamper', 'SELECT * FROM %s(%%s)' % fn['load'], (rows[0][0],))
+            if not ok and self.last_error and self.last_error[0] == '0A000' and \
+                    'provision does not model' in (self.last_error[1] or ''):
+                with self.shared.lock:
+                    self.shared.smuggled.append({'worker': self.wid, 'tamper': sql,
+                                                 'detail': self.last_detail, 'dump': rows[0][0]})
+            self.control('ROLLBACK TO SAVEPOINT reload')
 
     def shared_actions(self):
         with self.shared.lock:
@@ -1114,7 +2822,7 @@ class Worker(threading.Thread):
     def one_transaction(self):
         rng = self.rng
         r = rng.random()
-        if r < 0.68:
+        if r < 0.66:
             # one call, its own transaction
             if not self.shared.take_call():
                 raise Stop()
@@ -1128,10 +2836,24 @@ class Worker(threading.Thread):
             system = self.op_call()
             self.finish(commit=not system and rng.random() > 0.05)
             self.in_batch = False
-        elif r < 0.76:
+        elif r < 0.664:
+            # a script as DDL, then declared: always rolled back
+            if not self.shared.take_call():
+                raise Stop()
+            self.in_batch = True
+            self.op_differential()
+            self.finish(commit=False)
+            self.in_batch = False
+        elif r < 0.667:
+            # a dump loaded back in one snapshot
+            if not self.shared.take_call():
+                raise Stop()
+            self.op_roundtrip()
+            self.finish(commit=False)
+        elif r < 0.764:
             system = self.op_manual()
             self.finish(commit=not system and rng.random() > 0.1)
-        elif r < 0.80:
+        elif r < 0.804:
             # registry tampering is always rolled back
             if not self.shared.take_call():
                 raise Stop()
@@ -1246,14 +2968,16 @@ def setup(args):
             'CREATE DOMAIN fuzz_a.posint AS integer CHECK (VALUE > 0)',
             'CREATE TYPE fuzz_a.pair AS (a integer, b text)',
             "CREATE TYPE fuzz_b.churn AS ENUM ('x', 'y')",
-            "CREATE DOMAIN fuzz_b.churn_dom AS text CHECK (VALUE <> '')"]:
+            "CREATE DOMAIN fuzz_b.churn_dom AS text CHECK (VALUE <> '')",
+            # scripts say DROP, INSERT, ALTER ... of it: statements never run
+            'CREATE TABLE fuzz_b.canary (id integer PRIMARY KEY)']:
         cur.execute(sql)
     cur.execute("SELECT quote_ident(extnamespace::regnamespace::text) FROM pg_extension "
                 "WHERE extname = 'provision'")
     ns = cur.fetchone()[0]
     fn = {k: '%s.provision_%s' % (ns, k) for k in
           ['define', 'table', 'all', 'forget', 'diff', 'plan', 'migrate', 'capture',
-           'schema', 'models', 'history']}
+           'schema', 'models', 'history', 'load', 'dump', 'capture_schema', 'forget_object']}
     fn['ns'] = ns
     cur.execute('SELECT pg_backend_pid()')
     return conn, cur.fetchone()[0], fn
@@ -1287,13 +3011,16 @@ def checks(args, shared, workers, sentinel, sentinel_pid, fn, log_path, log_offs
             cur.execute('SELECT pg_backend_pid()')
             if cur.fetchone()[0] != w.pid:
                 alive.append('worker %d reconnected' % w.wid)
-            w.conn.commit()
+            w.conn.rollback()       # a worker that died mid-transaction commits nothing
         except (psycopg2.Error, AttributeError) as e:
             alive.append('worker %d: %s' % (w.wid, str(e).strip()))
     for wid, op, text, msg in shared.lost:
         alive.append('worker %d lost its connection in %s: %s [%s]' % (wid, op, msg, text[:300]))
     report.check('a2 sentinel and every worker connection alive, none lost',
                  alive_ok and not alive, '; '.join(alive[:5]))
+    if not alive_ok:
+        # after a crash: the other checks on a new connection
+        sentinel = reconnect(args, args.database, 'fuzz-checks')
 
     # b. SQLSTATEs
     print('SQLSTATE histogram (calls and manual statements):')
@@ -1326,6 +3053,9 @@ def checks(args, shared, workers, sentinel, sentinel_pid, fn, log_path, log_offs
         except psycopg2.Error as e:
             if e.pgcode and (e.pgcode.startswith('XX') or e.pgcode.startswith('58')):
                 final_bad.append('%s: %s %s' % (sql, e.pgcode, (e.pgerror or '').strip()))
+            else:
+                print('note: %s failed: %s %s' % (sql, e.pgcode, (e.pgerror or '').strip()[:300]))
+        sentinel.rollback()
     report.check('b3 final provision_diff(), provision_plan() over every model: no internal error',
                  not final_bad, '; '.join(final_bad))
 
@@ -1366,14 +3096,15 @@ def checks(args, shared, workers, sentinel, sentinel_pid, fn, log_path, log_offs
                  not heapfail, '; '.join(heapfail[:5]))
 
     # the composite type made at setup is a relation too
-    manual = sorted(shared.manual | {('fuzz_a', 'pair')})
+    manual = sorted(shared.manual | {('fuzz_a', 'pair'), ('fuzz_b', 'canary')})
     cur.execute("""
         WITH ext AS (
             SELECT objid FROM pg_depend
              WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
                AND classid = 'pg_class'::regclass),
         made AS (
-            SELECT DISTINCT table_name AS q FROM {h} WHERE statement LIKE 'CREATE TABLE %%'
+            SELECT DISTINCT table_name AS q FROM {h}
+             WHERE statement LIKE 'CREATE TABLE %%' OR statement LIKE 'CREATE SEQUENCE %%'
             UNION SELECT quote_ident(s) || '.' || quote_ident(t)
                     FROM unnest(%s::text[], %s::text[]) AS m(s, t)),
         allrels AS (
@@ -1410,11 +3141,13 @@ def checks(args, shared, workers, sentinel, sentinel_pid, fn, log_path, log_offs
 
     temp = []
     for w in workers:
+        if w.conn is None or w.conn.closed:
+            continue            # a session that is gone has no temporary relation
         try:
             c = w.conn.cursor()
             c.execute("SELECT count(*) FROM pg_class WHERE relpersistence = 't'")
             n = c.fetchone()[0]
-            w.conn.commit()
+            w.conn.rollback()
             if n:
                 temp.append('worker %d sees %d temporary relations' % (w.wid, n))
         except (psycopg2.Error, AttributeError) as e:
@@ -1453,13 +3186,19 @@ def checks(args, shared, workers, sentinel, sentinel_pid, fn, log_path, log_offs
                             fk_signatures || fk_ref_schemas || fk_ref_tables, NULL) IS NULL
              AND array_position(col_notnull, NULL) IS NULL AND array_position(con_explicit, NULL) IS NULL,
              'NULL array element'),
-            (coalesce(array_length(col_names, 1), 0) + coalesce(array_length(foreign_keys, 1), 0) > 0,
-             'model without columns or foreign keys'),
+            -- a table of no columns (CREATE TABLE t (), valid SQL that pg_dump
+            -- writes) is a model provision_load() declares with an empty
+            -- definition, though provision_define() refuses an empty one
+            (coalesce(array_length(col_names, 1), 0) + coalesce(array_length(foreign_keys, 1), 0) > 0
+             OR (definition = '' AND coalesce(array_length(con_names, 1), 0) = 0),
+             'model without columns or foreign keys, but constraints'),
             (col_identity <@ ARRAY['', 'a', 'd'] AND col_generated <@ ARRAY['', 's']
              AND col_serial <@ ARRAY['', 'serial', 'bigserial', 'smallserial']
              AND con_types <@ ARRAY['p', 'u', 'x', 'c'], 'unexpected code in a shape array'),
-            (length(schema_name) > 0 AND length(table_name) > 0 AND definition <> '',
-             'empty name or definition'),
+            (length(schema_name) > 0 AND length(table_name) > 0 AND (definition <> '' OR
+             coalesce(array_length(col_names, 1), 0) + coalesce(array_length(con_names, 1), 0)
+             + coalesce(array_length(foreign_keys, 1), 0) = 0),
+             'empty name, or empty definition of a model with columns or constraints'),
             (NOT EXISTS (SELECT 1 FROM unnest(col_types) t WHERE to_regtype(t) IS NULL),
              'column type that no longer exists'),
             (NOT EXISTS (SELECT 1 FROM unnest(col_names) n GROUP BY n HAVING count(*) > 1),
@@ -1487,15 +3226,20 @@ def checks(args, shared, workers, sentinel, sentinel_pid, fn, log_path, log_offs
     c2 = conn2.cursor()
     c2.execute("SET search_path = fuzz_a, public")
     c2.execute('SELECT quote_ident(schema_name) || \'.\' || quote_ident(table_name), definition, '
-               'EXISTS (SELECT 1 FROM unnest(col_types) t WHERE to_regtype(t) IS NULL) '
+               'EXISTS (SELECT 1 FROM unnest(col_types) t WHERE to_regtype(t) IS NULL), '
+               'partition_by <> \'\' OR partition_of_table IS NOT NULL '
                'FROM %s.provision_registry ORDER BY 1' % fn['ns'])
     rows = c2.fetchall()
     conn2.commit()
     mism = []
     skipped = 0
-    for name, definition, has_dangling in rows:
+    parted = 0
+    for name, definition, has_dangling, partitioning in rows:
         if has_dangling:
             skipped += 1
+            continue
+        if partitioning or definition == '':
+            parted += 1         # provision_define() declares neither: c10 loads them back
             continue
         try:
             c2.execute('SAVEPOINT r')
@@ -1504,20 +3248,31 @@ def checks(args, shared, workers, sentinel, sentinel_pid, fn, log_path, log_offs
                        'quote_ident(schema_name) || \'.\' || quote_ident(table_name) = %%s'
                        % fn['ns'], (name,))
             again = c2.fetchone()[0]
-            if again != definition:
-                mism.append('%s: %r became %r' % (name, definition[:200], again[:200]))
+            if again != definition and only_k7(definition, again) and not args.known_bugs:
+                shared.known['K7'] += 1
+                shared.known_examples.setdefault('K7', ('c6', '', definition, 'became ' + again))
+            elif again != definition:
+                mism.append('%s: %r became %r%s' % (name, definition[:200], again[:200],
+                                                    ' (known bug K7)' if only_k7(definition, again) else ''))
             c2.execute('ROLLBACK TO SAVEPOINT r')
         except psycopg2.Error as e:
             c2.execute('ROLLBACK TO SAVEPOINT r')
-            if e.pgcode in ('42704', '42P01') and ('does not exist' in (e.pgerror or '')):
-                skipped += 1      # its type or referenced table is gone
+            if e.pgcode == '0A000' and re.search(r'it is (partitioned|a partition)', e.pgerror or ''):
+                skipped += 1      # the fuzzer made a partitioned table of its name
+                continue
+            if e.pgcode in ('42704', '42P01', '3F000') and ('does not exist' in (e.pgerror or '')) or \
+                    e.pgcode == '22P02' and 'invalid input value for enum' in (e.pgerror or '') or \
+                    e.pgcode == '42846' or \
+                    e.pgcode == '42804' and 'default expression' in (e.pgerror or ''):
+                skipped += 1      # its type or referenced table is gone, or its enum or domain changed
                 continue
             mism.append('%s: %s %s (definition %r)' % (
                 name, e.pgcode, (e.pgerror or '').strip().splitlines()[0], definition[:300]))
     conn2.rollback()
     conn2.close()
     report.check('c6 every model\'s normalized definition, declared again, gives itself '
-                 '(%d models, %d skipped: dropped types)' % (len(rows), skipped),
+                 '(%d models, %d skipped: dropped or changed types, partitioned tables; %d partitioned, partitions or '
+                 'without columns: checked by c10)' % (len(rows), skipped, parted),
                  not mism, '; '.join(mism[:5]))
 
     # the registry against pg_class: provision_diff() says a model's table is
@@ -1546,7 +3301,8 @@ def checks(args, shared, workers, sentinel, sentinel_pid, fn, log_path, log_offs
             if e.pgcode == '42809' and relkind is not None and not is_table:
                 counts['not a table'] += 1      # a view or sequence of that name
             elif (e.pgcode == '42704' and is_table
-                  and 'no longer exists' in (e.pgerror or '')):
+                  and ('no longer exists' in (e.pgerror or '') or
+                       'in the model of table' in (e.pgerror or ''))):
                 # a type of the model was dropped: comparing is refused
                 # (missing tables are still reported, above)
                 counts['table of a model whose type was dropped'] += 1
@@ -1563,6 +3319,345 @@ def checks(args, shared, workers, sentinel, sentinel_pid, fn, log_path, log_offs
                  'for the models without a table (%d models: %s)' % (
                      len(models), ', '.join('%d %s' % (n, k) for k, n in sorted(counts.items()))),
                  not disagree, '; '.join(disagree[:5]))
+
+    schema_checks(args, shared, fn, report)
+
+
+# the operations of whole schemas, and the SQLSTATE classes they may raise:
+# clear errors about the input, the transaction or a conflict with another
+# session, never an internal error
+SCHEMA_OPS = {'load', 'dump', 'dump-reload', 'capture_schema', 'forget_object',
+              'differential-load', 'differential-capture', 'differential-diff',
+              'differential-plan', 'differential-dump', 'differential-reload'}
+SCHEMA_OP_CLASSES = {'0A', '22', '23', '25', '2B', '3F', '40', '42', '54', '55'}
+
+
+class Explainer:
+    """explain_reload() of a worker, for the sentinel connection"""
+
+    def __init__(self, cur, fn):
+        self.cur = cur
+        self.fn = fn
+
+    def execute(self, op, sql, params=None):
+        try:
+            self.cur.execute('SAVEPOINT x')
+            self.cur.execute(sql, params)
+            rows = self.cur.fetchall()
+            self.cur.execute('RELEASE SAVEPOINT x')
+            return True, rows
+        except psycopg2.Error:
+            self.cur.execute('ROLLBACK TO SAVEPOINT x')
+            return False, None
+
+
+def schema_checks(args, shared, fn, report):
+    """the checks of whole schemas (provision 1.2)"""
+    ns = fn['ns']
+
+    # b4: SQLSTATEs of the whole-schema operations
+    odd = collections.Counter()
+    for (op, code), n in shared.op_codes.items():
+        n -= shared.known_codes[(op, code)]
+        if op in SCHEMA_OPS and code != 'ok' and code[:2] not in SCHEMA_OP_CLASSES \
+                and code != '57014' and n > 0:
+            odd[(op, code)] += n
+    report.check('b4 whole-schema calls (%s) raised only clear errors (SQLSTATE classes %s)' % (
+        ', '.join(sorted(SCHEMA_OPS)), ', '.join(sorted(SCHEMA_OP_CLASSES))), not odd,
+        '; '.join('%s %s x%d: %s' % (op, code, n, (shared.examples.get((op, code)) or [('', '', '')])[0][1][:200])
+                  for (op, code), n in sorted(odd.items())))
+
+    conn = connect(args, args.database, 'fuzz-schemas')
+    cur = conn.cursor()
+    cur.execute('SET search_path = fuzz_a, public')
+    conn.commit()
+    # c8: rows of provision_objects of a valid shape
+    cur.execute("""
+        SELECT o.kind || ' ' || quote_ident(o.schema_name) || '.' || quote_ident(o.object_name), v.problem
+          FROM {ns}.provision_objects o,
+          LATERAL (VALUES
+            (o.kind IN ('schema', 'enum', 'domain', 'sequence', 'index'), 'a kind no model has'),
+            (length(o.schema_name) > 0 AND length(o.object_name) > 0, 'an empty name'),
+            (o.kind <> 'schema' OR o.schema_name = o.object_name, 'a schema named twice differently'),
+            ((o.table_schema IS NULL) = (o.table_name IS NULL), 'half a table name'),
+            (o.kind <> 'index' OR o.table_name IS NOT NULL, 'an index without its table'),
+            (o.kind = 'sequence' OR o.column_name IS NULL, 'a column, but not a sequence'),
+            (o.kind IN ('index', 'sequence') OR o.table_name IS NULL, 'a table, but not an index or sequence'),
+            (o.kind <> 'sequence' OR (o.table_name IS NULL) = (o.column_name IS NULL),
+             'a sequence owned by half a column'),
+            (coalesce(array_length(o.attrs, 1), 0) = CASE o.kind WHEN 'schema' THEN 0 WHEN 'domain' THEN 5
+                 WHEN 'sequence' THEN 7 WHEN 'index' THEN 2 ELSE coalesce(array_length(o.attrs, 1), 0) END,
+             'attrs of another length than its kind''s'),
+            (coalesce(array_length(o.con_names, 1), 0) = coalesce(array_length(o.con_defs, 1), 0)
+             AND coalesce(array_length(o.con_names, 1), 0) = coalesce(array_length(o.con_alt_defs, 1), 0),
+             'constraint arrays differ in length'),
+            (o.kind = 'domain' OR coalesce(array_length(o.con_names, 1), 0) = 0, 'constraints, but not a domain'),
+            (array_position(o.attrs || o.con_names || o.con_defs || o.con_alt_defs, NULL) IS NULL,
+             'NULL array element'),
+            (coalesce(array_ndims(o.attrs), 1) = 1 AND coalesce(array_ndims(o.con_names), 1) = 1,
+             'multidimensional array'),
+            (o.definition LIKE 'CREATE %%', 'a definition that is not a CREATE'),
+            (o.kind <> 'enum' OR NOT EXISTS (SELECT 1 FROM unnest(o.attrs) a GROUP BY a HAVING count(*) > 1),
+             'an enum label twice'),
+            (o.kind <> 'index' OR o.table_schema = o.schema_name, 'an index in another schema than its table'),
+            (o.kind <> 'index' OR EXISTS (SELECT 1 FROM {ns}.provision_registry r
+                                           WHERE r.schema_name = o.table_schema AND r.table_name = o.table_name),
+             'an index of a table without a model')
+          ) AS v(ok, problem)
+         WHERE NOT v.ok ORDER BY 1""".format(ns=ns))
+    bad = cur.fetchall()
+    cur.execute('SELECT kind, count(*) FROM %s.provision_objects GROUP BY 1 ORDER BY 1' % ns)
+    kinds = cur.fetchall()
+    cur.execute("""SELECT count(*) FILTER (WHERE partition_of_table IS NOT NULL),
+                          count(*) FILTER (WHERE partition_by <> ''),
+                          count(*) FILTER (WHERE partition_of_table IS NOT NULL AND NOT EXISTS (
+                              SELECT 1 FROM {ns}.provision_registry p
+                               WHERE p.schema_name = r.partition_of_schema
+                                 AND p.table_name = r.partition_of_table)),
+                          count(*) FILTER (WHERE (partition_of_table IS NULL) <> (partition_bound = '')
+                                              OR (partition_of_schema IS NULL) <> (partition_of_table IS NULL)),
+                          count(*) FILTER (WHERE coalesce(array_length(col_names, 1), 0) = 0)
+                     FROM {ns}.provision_registry r""".format(ns=ns))
+    nparts, nparted, orphans, badparts, nocols = cur.fetchone()
+    if badparts:
+        bad.append(('(%d table models)' % badparts, 'partition columns that do not agree'))
+    report.check('c8 provision_objects rows of a valid shape (%s), table models\' partitioning '
+                 'consistent (%d partitioned, %d partitions)' % (
+                     ', '.join('%d %s' % (n, k) for k, n in kinds) or 'none', nparted, nparts),
+                 not bad, '; '.join('%s: %s' % b for b in bad[:10]))
+    if orphans:
+        print('note: %d partition models name a parent that has no model (its model was forgotten '
+              'with provision_forget(); their dump does not read back)' % orphans)
+    if nocols:
+        print('note: %d table models have no column (provision_load() of CREATE TABLE x (); '
+              'provision_define() refuses an empty definition)' % nocols)
+    conn.commit()
+
+    # c9: object models against the catalogs: provision_diff() reports one
+    # missing exactly when the catalogs have no such object
+    cur.execute("""
+        SELECT o.kind, quote_ident(o.schema_name) || '.' || quote_ident(o.object_name),
+               quote_ident(o.table_schema) || '.' || quote_ident(o.table_name), o.object_name,
+               CASE o.kind
+                 WHEN 'enum' THEN (SELECT t.typtype::text FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                                    WHERE n.nspname = o.schema_name AND t.typname = o.object_name)
+                 WHEN 'domain' THEN (SELECT t.typtype::text FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                                      WHERE n.nspname = o.schema_name AND t.typname = o.object_name)
+                 ELSE (SELECT c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                        WHERE n.nspname = o.schema_name AND c.relname = o.object_name) END,
+               (SELECT c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = o.table_schema AND c.relname = o.table_name),
+               (SELECT i.indrelid <> t.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                  JOIN pg_index i ON i.indexrelid = c.oid,
+                       pg_class t JOIN pg_namespace tn ON tn.oid = t.relnamespace
+                 WHERE n.nspname = o.schema_name AND c.relname = o.object_name
+                   AND tn.nspname = o.table_schema AND t.relname = o.table_name)
+          FROM {ns}.provision_objects o WHERE o.kind <> 'schema' ORDER BY 1, 2""".format(ns=ns))
+    objects = cur.fetchall()
+    conn.commit()
+    want = {'enum': ('e', 'type_missing'), 'domain': ('d', 'type_missing'),
+            'sequence': ('S', 'sequence_missing'), 'index': ('iI', 'index_missing')}
+    disagree = []
+    counts = collections.Counter()
+    for kind, name, table, bare, live, table_kind, elsewhere in objects:
+        target = table if kind == 'index' else name
+        if kind == 'index' and table_kind not in ('r', 'p'):
+            counts['index of a missing table'] += 1
+            continue
+        if kind == 'index' and elsewhere:
+            counts['name taken by an index of another table'] += 1
+            continue
+        cur.execute('SAVEPOINT o')
+        try:
+            cur.execute('SELECT change, object FROM %s(%%s)' % fn['diff'], (target,))
+            rows = cur.fetchall()
+            cur.execute('RELEASE SAVEPOINT o')
+        except psycopg2.Error as e:
+            cur.execute('ROLLBACK TO SAVEPOINT o')
+            msg = (e.pgerror or '').strip()
+            if e.pgcode == '42809' and live is not None:
+                counts['another kind under its name'] += 1
+            elif e.pgcode in ('42704', '42P01') and 'does not exist' in msg:
+                counts['names what no longer exists'] += 1
+            elif e.pgcode == 'XX001':
+                disagree.append('%s %s: a damaged model after the run: %s' % (kind, name, msg))
+            else:
+                disagree.append('%s %s: provision_diff(%s): %s %s' % (kind, name, target, e.pgcode, msg))
+            continue
+        relkinds, change = want[kind]
+        missing = any(c == change and (o == name or o == bare or o == qi(bare)) for c, o in rows)
+        exists = live is not None and live in relkinds
+        if live is not None and not exists:
+            counts['another kind under its name'] += 1      # the fuzzer's own DDL made it
+            continue
+        if kind == 'index' and exists and missing and not args.known_bugs and 'K16' in KNOWN_BUGS:
+            cur.execute('SELECT c.relispartition FROM pg_class c WHERE c.oid = to_regclass(%s)', (name,))
+            attached = (cur.fetchone() or (False,))[0]
+            conn.rollback()
+            if attached:
+                shared.known['K16'] += 1
+                shared.known_examples.setdefault('K16', ('c9', '', name, 'reported missing'))
+                continue
+        if kind == 'index' and not exists and not missing:
+            # indexes are compared by signature, not by name (README, "Change
+            # kinds of the other kinds"): an index of the same signature
+            # under another name satisfies the model, by design
+            cur.execute("""SELECT o.definition, array(SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
+                                                  WHERE i.indrelid = to_regclass(%s))
+                             FROM {ns}.provision_objects o
+                            WHERE o.kind = 'index'
+                              AND quote_ident(o.schema_name) || '.' || quote_ident(o.object_name) = %s"""
+                        .format(ns=ns), (table, name))
+            row = cur.fetchone()
+            conn.rollback()
+            unnamed = re.compile(r'^CREATE (UNIQUE )?INDEX (?:"(?:[^"]|"")*"|\S+) ON (?:ONLY )?')
+            if row and any(unnamed.sub(r'\1', d) == unnamed.sub(r'\1', row[0]) for d in row[1]):
+                counts['there under another name (same signature)'] += 1
+                continue
+        counts['there' if exists else 'missing'] += 1
+        if kind == 'index' and missing == exists and not args.known_bugs and 'K20' in KNOWN_BUGS:
+            # another index model of the table with the same signature
+            cur.execute("""SELECT count(*) FROM {ns}.provision_objects a, {ns}.provision_objects b
+                            WHERE a.kind = 'index' AND b.kind = 'index'
+                              AND quote_ident(a.schema_name) || '.' || quote_ident(a.object_name) = %s
+                              AND b.table_schema = a.table_schema AND b.table_name = a.table_name
+                              AND b.object_name <> a.object_name AND b.attrs[1] = a.attrs[1]""".format(ns=ns),
+                        (name,))
+            twin = cur.fetchone()[0]
+            conn.rollback()
+            if twin:
+                shared.known['K20'] += 1
+                shared.known_examples.setdefault('K20', ('c9', '', name, 'paired with its twin'))
+                continue
+        if missing == exists and not (kind == 'index' and exists and not missing):
+            why = ''
+            if kind == 'index':
+                cur.execute("""SELECT format('valid %%s, a partition %%s, of a constraint %%s, table a '
+                                      'partition %%s: %%s', i.indisvalid, c.relispartition,
+                                      EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid),
+                                      t.relispartition, pg_get_indexdef(c.oid))
+                                 FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
+                                 JOIN pg_class t ON t.oid = i.indrelid
+                                WHERE c.oid = to_regclass(%s)""", (name,))
+                why = ' (%s)' % (cur.fetchone() or ('',))[0]
+                conn.rollback()
+            disagree.append('%s %s: catalog %s, provision_diff(%s) %s%s' % (
+                kind, name, live, target, 'reports it missing' if missing else 'does not', why))
+        elif kind == 'index' and not exists and not missing:
+            disagree.append('index %s: not in the catalogs, provision_diff(%s) does not say %s' % (
+                name, target, change))
+    conn.rollback()
+    report.check('c9 object models against the catalogs: provision_diff() reports a missing enum, '
+                 'domain, sequence or index exactly when there is none (%d: %s)' % (
+                     len(objects), ', '.join('%d %s' % (n, k) for k, n in sorted(counts.items()))),
+                 not disagree, '; '.join(disagree[:5]))
+
+    # c10: the final provision_dump() reads back, in one snapshot, exactly
+    cur.execute('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ')
+    cur.execute('SELECT %s()' % fn['dump'])
+    dump = cur.fetchone()[0]
+    detail = ''
+    ok = True
+    try:
+        cur.execute('SAVEPOINT reload')
+        cur.execute('SELECT kind, object, action FROM %s(%%s)' % fn['load'], (dump,))
+        rows = cur.fetchall()
+        changed = [r for r in rows if r[2] != 'unchanged']
+        cur.execute('SELECT %s()' % fn['dump'])
+        again = cur.fetchone()[0]
+        if changed and all(c[2] == 'replaced' and c[0] == 'partition' for c in changed) and \
+                again == dump and not args.known_bugs and 'K9' in KNOWN_BUGS:
+            shared.known['K9'] += 1
+            shared.known_examples.setdefault('K9', ('c10', '', dump, 'partitions replaced'))
+        elif (changed or again != dump) and only_k7(dump, again) and not args.known_bugs:
+            shared.known['K7'] += 1
+            shared.known_examples.setdefault('K7', ('c10', '', dump, 'the dump read back to other models'))
+        elif changed or again != dump:
+            ok = False
+            detail = '%d models not unchanged (%s); dump after %s' % (
+                len(changed), ', '.join('%s %s %s' % r for r in changed[:5]),
+                'the same' if again == dump else 'differs')
+            with shared.lock:
+                shared.roundtrip.append({'worker': 'final', 'arg': (), 'changed': changed[:20],
+                                         'script': dump, 'again': again})
+        note = '%d models' % len(rows)
+    except psycopg2.Error as e:
+        cur.execute('ROLLBACK TO SAVEPOINT reload')
+        err = (e.pgcode, e.diag.message_primary or '', e.diag.context or '')
+        why = Worker.explain_reload(Explainer(cur, fn), err, dump)
+        note = 'failed: %s %s' % (e.pgcode, err[1])
+        bug = known_reload(err, dump)
+        if bug in DOCUMENTED:
+            why, bug = 'documented: ' + DOCUMENTED[bug], None
+        if bug and not args.known_bugs:
+            note += ' (known bug %s)' % bug
+            shared.known[bug] += 1
+            shared.known_examples.setdefault(bug, ('c10', e.pgcode, dump, err[1]))
+        elif why and not bug:       # a known bug is never explained away
+            note += ' (%s)' % why
+        else:
+            ok = False
+            detail = '%s %s; %s%s' % (e.pgcode, err[1], err[2],
+                                      ' (known bug %s)' % bug if bug else '')
+            with shared.lock:
+                shared.reload_failures.append({'worker': 'final', 'op': 'final', 'code': e.pgcode,
+                                               'message': err[1], 'context': err[2],
+                                               'explained': None, 'script': dump})
+    conn.rollback()
+    report.check('c10 the final provision_dump() (%d lines) reads back: every model unchanged, '
+                 'the same dump after (%s)' % (dump.count('\n'), note), ok, detail)
+
+    # c11: statements provision does not model never ran
+    cur.execute("""SELECT (SELECT count(*) FROM fuzz_b.canary),
+                          (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+                            WHERE attrelid = 'fuzz_b.canary'::regclass AND attnum > 0 AND NOT attisdropped)""")
+    n, cols = cur.fetchone()
+    conn.rollback()
+    report.check('c11 what scripts said to the canary table (DROP, INSERT, TRUNCATE, ALTER, '
+                 'DO ...) never ran: fuzz_b.canary is untouched', n == 0 and cols == ['id'],
+                 'rows %s, columns %s' % (n, cols))
+
+    # d: dumps, round trips and the script run as DDL
+    unexplained = [f for f in shared.reload_failures if not f['explained']]
+    explained = collections.Counter(
+        re.sub(r'\d+', 'N', f['explained'].split(' [')[0])[:160] for f in shared.reload_failures
+        if f['explained'])
+    for why, n in explained.most_common():
+        print('note: %d dumps did not read back, explained: %s' % (n, why))
+    report.check('d1 every dump provision_dump() wrote read back with provision_load() (%d failed, '
+                 'all explained by the state of the models)' % len(shared.reload_failures)
+                 if not unexplained else 'd1 every dump provision_dump() wrote read back',
+                 not unexplained,
+                 '; '.join('%s: %s %s [%s]%s' % (
+                     f['op'], f['code'], f['message'], (f['context'] or '').replace('\n', ' ')[:200],
+                     ' (known bug %s)' % f['known'] if f.get('known') else '')
+                     for f in unexplained[:5]))
+    report.check('d2 dumps loaded back in one snapshot (%d): every model unchanged, the same dump '
+                 'after' % shared.roundtrips, not shared.roundtrip,
+                 '; '.join('worker %s dump(%s): %d not unchanged (%s)%s%s' % (
+                     r['worker'], ', '.join(map(str, r['arg'])), len(r['changed']),
+                     ', '.join('%s %s %s' % tuple(c) for c in r['changed'][:3]),
+                     '' if r['again'] == r['script'] else ', dump after differs',
+                     ' (known bug %s)' % r['known'] if r.get('known') else '')
+                     for r in shared.roundtrip[:3]))
+    d = shared.differential
+    report.check('d3 scripts run as DDL, then declared with provision_load() or '
+                 'provision_capture_schema(): no drift, no plan, the dump reads back exactly '
+                 '(%d scripts, %d ran as DDL, %d the same)' % (d['scripts'], d['ran'], d['same']),
+                 not d['findings'],
+                 '; '.join('%s: %s%s' % (f['what'], str(f['detail'])[:300],
+                                          ' (known bugs %s)' % ', '.join(f['known']) if f.get('known') else '')
+                           for f in d['findings'][:3]))
+    smuggled = len(shared.smuggled)
+    report.check('d4 a dump of a damaged model holds no statement the registry smuggled in',
+                 not smuggled, '; '.join('%s -> %s' % (s['tamper'][:200], (s['detail'] or '')[:200])
+                                         for s in shared.smuggled[:3]))
+    conn.close()
+    for k, n in sorted(shared.known.items()):
+        op, code, text, msg = shared.known_examples[k]
+        print('known bug %s (%d times; counted, not failed: --skip-known-bugs): %s\n    e.g. %s %s: %s\n'
+              '    after %s' % (k, n, KNOWN_BUGS.get(k, '(not listed)'), op, code, (msg.splitlines() or [''])[0][:200],
+                                text[:300].replace('\n', '\\n')))
 
 
 def write_failures(path, shared):
@@ -1600,8 +3695,33 @@ def write_failures(path, shared):
                     f.write('  w%d [%.3f] %s\n' % (w, ts, sql[:500].replace('\n', '\\n')))
         for wid, op, text, msg in shared.hangs:
             f.write('=' * 70 + '\nHANG worker %d %s: %s\n  %s\n' % (wid, op, msg, text))
+        for r in shared.reload_failures:
+            if r['explained'] and r['explained'].startswith('the transaction'):
+                continue
+            f.write('=' * 70 + '\nDUMP DID NOT READ BACK (worker %s, %s): %s %s\ncontext: %s\n'
+                    'explained: %s\ndump:\n%s\n' % (r['worker'], r['op'], r['code'], r['message'],
+                                                  (r['context'] or '')[:500], r['explained'],
+                                                  r['script']))
+        for r in shared.roundtrip:
+            f.write('=' * 70 + '\nDUMP READ BACK, NOT EXACTLY (worker %s, dump(%s)): %s\n' % (
+                r['worker'], ', '.join(map(str, r['arg'])), r['changed']))
+            a, b = (r['script'] or '').splitlines(), (r['again'] or '').splitlines()
+            f.write('lines of the dump only: %s\nlines of the dump after only: %s\ndump:\n%s\n' % (
+                [ln for ln in a if ln not in b], [ln for ln in b if ln not in a], r['script']))
+        for r in shared.differential['findings']:
+            f.write('=' * 70 + '\nSCRIPT RUN AS DDL, THEN DECLARED (worker %s): %s\n%s\nscript:\n%s\n' % (
+                r['worker'], r['what'], r['detail'], r['script']))
+        for r in shared.smuggled:
+            f.write('=' * 70 + '\nDUMP OF A DAMAGED MODEL SMUGGLES STATEMENTS (worker %s)\n'
+                    'tamper: %s\ndetail: %s\ndump:\n%s\n' % (r['worker'], r['tamper'], r['detail'],
+                                                              r['dump']))
         for wid, op, text, msg in shared.lost:
             f.write('=' * 70 + '\nCONNECTION LOST worker %d %s: %s\n  %s\n' % (wid, op, msg, text))
+        for wid, recent in shared.lost_recent:
+            f.write('=' * 70 + '\nworker %d, statements before its connection was lost (oldest '
+                    'first):\n' % wid)
+            for ts, sql in recent:
+                f.write('  [%.3f] %s\n' % (ts, sql[:1000].replace('\n', '\\n')))
 
 
 def summarize_bad(shared):
@@ -1617,7 +3737,9 @@ def summarize_bad(shared):
     if groups:
         print('internal errors, grouped:')
     for (code, op, msg), items in groups.items():
-        print('  %4d x %s in %s: %s' % (len(items), code, op, msg))
+        bug = known_bug(op, code, items[0]['message'])
+        print('  %4d x %s in %s: %s%s' % (len(items), code, op, msg,
+                                         ' (known bug %s)' % bug if bug else ''))
         print('         e.g. %s' % items[0]['statement'][:300].replace('\n', '\\n'))
 
 
@@ -1634,7 +3756,17 @@ def main():
     ap.add_argument('--statement-timeout', type=int, default=30, help='seconds (default 30)')
     ap.add_argument('--out', default='fuzz-failures.txt',
                     help='where details of internal errors go (default fuzz-failures.txt)')
+    ap.add_argument('--schema-share', type=float, default=0.04,
+                    help='share of the calls that are whole-schema calls (provision_load, '
+                         'provision_dump, provision_capture_schema, provision_forget_object and '
+                         'drift over their models; default 0.04)')
+    ap.add_argument('--skip-known-bugs', action='store_true',
+                    default=os.environ.get('FUZZ_SKIP_KNOWN_BUGS', '') not in ('', '0'),
+                    help='for looking past the known, unfixed bugs (KNOWN_BUGS in the source) '
+                         'only: count them as known instead of failing (default: '
+                         '$FUZZ_SKIP_KNOWN_BUGS, else off: every known bug is a failure, as in CI)')
     args = ap.parse_args()
+    args.known_bugs = not args.skip_known_bugs
     if args.seed is None:
         args.seed = int(time.time() * 1000) % 1000000007
     print('fuzz: seed %d (rerun with --seed %d), %d calls, %d workers, database %s'
@@ -1649,6 +3781,11 @@ def main():
 
     pool = Pool(args.seed)
     shared = Shared(args)
+    fixture = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures',
+                           'every_kind.dump.sql')
+    if os.path.exists(fixture):
+        with open(fixture, encoding='utf-8') as f:
+            shared.fixture = f.read()
     workers = [Worker(i, args, shared, pool, fn) for i in range(args.workers)]
     start = time.time()
     for w in workers:
