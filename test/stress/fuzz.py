@@ -426,17 +426,13 @@ KNOWN_BUGS = {
            'the other models\' constraint names, so provision_all() cannot make both and the dump '
            'does not read back (42P07 relation already exists); models of two kinds under one '
            'name are refused since main f3d6aac',
-    'K21': 'provision_forget() of a partitioned table leaves its partitions\' models: the dump no '
-           'longer reads back (42P01 "PARTITION OF table ..., which has no model") and provision_all() '
-           'cannot make them (the sequence models OWNED BY its columns are forgotten with it since '
-           'main 1597fd7)',
 }
 # Fixed in main, found by this fuzzer (the inputs stay; a regression fails
 # like any new bug): K1, K2, K5 (crashes on damaged registry rows), K3
 # (XX000 on a damaged object model), K4 (damaged text in a dump): d74a77e;
 # K13, K18, K19 (capture, drift racing DROP): 77a39c6; K11 (one name, one
-# kind of model; not constraint index names, still K11), K21's sequences:
-# f3d6aac, 1597fd7; K8, K14, K15 (load's
+# kind of model; not constraint index names, still K11), K21 (forget a
+# table: its sequences, its partitions): f3d6aac, 1597fd7, K21 partitions in main after a944d5b; K8, K14, K15 (load's
 # meta-command lines, empty search_path, OWNED BY a serial): 6ed6e48; K6
 # (dump order and row types): 2c93fbc; K7 (two key constraints on the same
 # columns, refused with 0A000 now): e6110b0; K17 (NOT VALID kept): d62f606;
