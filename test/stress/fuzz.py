@@ -520,8 +520,10 @@ def _known_reload(err, script):
     if code == '42601' and re.search(r'^\\', script or '', re.M):
         return 'K8'         # a dump has no meta-command: a line of a literal
     if code == '42P17' and ('conflicts with existing default partition' in msg or
-                            'would overlap partition' in msg or 'is not partitioned' in msg):
+                            'would overlap partition' in msg):
         return 'K10'
+    if code == '42P17' and 'is not partitioned' in msg:
+        return 'K12'        # a parent declared again without partitioning, under its partitions
     if code == '42P07' and 'already exists' in msg:
         return 'K11'
     if code == '0A000' and 'must include all partitioning columns' in msg:
@@ -2558,6 +2560,11 @@ class Worker(threading.Thread):
             ok, rows = self.execute('differential-capture', 'SELECT kind, object, action FROM %s(%%s)'
                                     % fn['capture_schema'], (schema,))
         if not ok:
+            if self.last_error and self.last_error[0] == '0A000' and \
+                    'are on the same columns' in (self.last_error[1] or ''):
+                # two key constraints on the same columns, which one CREATE TABLE
+                # merges: refused by design (README, bad script table)
+                return
             self.differential_finding('refused by provision_%s' % how, script, self.last_error)
             return
         drift = []
