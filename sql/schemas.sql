@@ -208,6 +208,69 @@ SELECT provision_forget_object('enum', 'shop.status');
 RESET ROLE;
 DROP ROLE regress_schemas;
 
+
+-- one name, one kind of model (fuzz K11): tables, partitions, sequences
+-- and indexes share the relation names of a schema (42P07); enum types,
+-- domains and tables' row types, its type names (42710)
+CREATE SCHEMA kinds;
+SELECT provision_define('kinds.x', 'id integer');
+SELECT * FROM provision_load($$ CREATE SEQUENCE kinds.x; $$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM provision_load($$ CREATE TYPE kinds.x AS ENUM ('a'); $$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM provision_load($$ CREATE SEQUENCE kinds.s; CREATE TYPE kinds.e AS ENUM ('a');
+    CREATE TABLE kinds.u (id integer); CREATE INDEX ui ON kinds.u (id);
+    CREATE TABLE kinds.p (id integer) PARTITION BY LIST (id);
+    CREATE TABLE kinds.p1 PARTITION OF kinds.p FOR VALUES IN (1); $$);
+SELECT provision_define('kinds.s', 'id integer');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT provision_table('kinds.ui', 'id integer');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT provision_define('kinds.e', 'id integer');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM provision_load($$ CREATE DOMAIN kinds.e AS integer; $$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM provision_load($$ CREATE TYPE kinds.p1 AS ENUM ('a'); $$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM provision_load($$ CREATE SEQUENCE kinds.p1; $$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM provision_load($$ CREATE INDEX x ON kinds.u (id); $$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM provision_load($$ CREATE INDEX s ON kinds.u (id); $$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM provision_load($$ CREATE SEQUENCE kinds.ui; $$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a capture declares through the same check
+CREATE TABLE kinds.s (id integer);
+SELECT * FROM provision_capture('kinds.s');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DROP TABLE kinds.s;
+-- the same kind is replaced, as always
+SELECT * FROM provision_load($$ CREATE SEQUENCE kinds.s INCREMENT BY 2; $$);
+SELECT provision_define('kinds.x', 'id integer, v integer');
+SELECT table_name, kind FROM provision_models WHERE table_name LIKE 'kinds.%' ORDER BY 1, 2;
+-- once forgotten, the name is free for another kind
+SELECT provision_forget_object('sequence', 'kinds.s');
+SELECT provision_define('kinds.s', 'id integer');
+SELECT provision_dump('kinds');
+
+-- forgetting a table forgets the models of its indexes and of the
+-- sequences OWNED BY its columns (fuzz K21), not those of other tables
+SELECT * FROM provision_load($$ CREATE TABLE kinds.t (id integer, n bigint);
+    CREATE INDEX ti ON kinds.t (id);
+    CREATE SEQUENCE kinds.owned OWNED BY kinds.t.id;
+    CREATE SEQUENCE kinds.free;
+    CREATE TABLE kinds.v (id integer);
+    CREATE SEQUENCE kinds.elsewhere OWNED BY kinds.v.id; $$);
+SELECT provision_forget('kinds.t');
+SELECT table_name, kind FROM provision_models WHERE table_name LIKE 'kinds.%' ORDER BY 1, 2;
+SELECT provision_dump('kinds');
+SELECT provision_forget(table_name) FROM provision_models
+ WHERE kind IN ('table', 'partition') AND table_name LIKE 'kinds.%' ORDER BY 1;
+SELECT provision_forget_object(kind, table_name) FROM provision_models
+ WHERE table_name LIKE 'kinds%' ORDER BY kind, table_name;
+DROP SCHEMA kinds;
+
 -- clean up
 SELECT provision_forget(table_name) FROM provision_models WHERE kind IN ('table', 'partition') ORDER BY 1;
 SELECT provision_forget_object(kind, table_name) FROM provision_models ORDER BY kind, table_name;

@@ -121,6 +121,54 @@ SELECT * FROM provision_all();
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 ROLLBACK;
 
+-- a model a script only works on (COMMENT ON it) is made in the trial from
+-- statements checked as provisioning checks them: a foreign key that is
+-- no foreign key, or nothing at all, is damage (the fuzzer crashed here)
+BEGIN;
+UPDATE provision_registry SET foreign_keys = ARRAY['/* */'] WHERE table_name = 'child';
+SELECT * FROM provision_load($$COMMENT ON TABLE tam.child IS 'x'$$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN;
+UPDATE provision_registry SET foreign_keys = ARRAY['b integer'] WHERE table_name = 'child';
+SELECT * FROM provision_load($$COMMENT ON TABLE tam.child IS 'x'$$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK;
+-- an enum's stored statement is not what its trial runs: its labels are
+BEGIN;
+SELECT count(*) FROM provision_load($$CREATE TYPE tam.e AS ENUM ('a')$$);
+UPDATE provision_objects SET definition = '/* */' WHERE schema_name = 'tam' AND object_name = 'e';
+SELECT * FROM provision_load($$COMMENT ON TYPE tam.e IS 'x'$$);
+UPDATE provision_objects SET definition = 'DROP TABLE tam.ok' WHERE schema_name = 'tam' AND object_name = 'e';
+SELECT * FROM provision_load($$COMMENT ON TYPE tam.e IS 'y'$$);
+SELECT to_regclass('tam.ok') IS NOT NULL AS ok_kept;
+UPDATE provision_objects SET attrs = ARRAY['a'')); DROP TABLE tam.ok; --'] WHERE schema_name = 'tam' AND object_name = 'e';
+SELECT * FROM provision_load($$COMMENT ON TYPE tam.e IS 'z'$$);
+SELECT to_regclass('tam.ok') IS NOT NULL AS ok_kept;
+ROLLBACK;
+
+-- a default that is no one expression, when compared
+BEGIN;
+UPDATE provision_registry SET col_defaults = ARRAY['', '1) UNION (SELECT 2', ''] WHERE table_name = 'ok';
+SELECT * FROM provision_diff('tam.ok');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK;
+
+-- provision_dump() refuses a damaged model as provisioning does: its
+-- script is there to be run
+BEGIN;
+UPDATE provision_registry SET body = 'id integer); DROP TABLE tam.ok; CREATE TABLE public.z (a int'
+ WHERE table_name = 'missing';
+SELECT provision_dump('tam');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK;
+BEGIN;
+UPDATE provision_registry SET foreign_keys = ARRAY['FOREIGN KEY (ok_id) REFERENCES tam.ok(id); DROP TABLE tam.ok']
+ WHERE table_name = 'child';
+SELECT provision_dump('tam');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK;
+
 -- after all that, the models are intact and nothing was changed
 SELECT * FROM provision_diff();
 SELECT count(*) AS statements_run FROM provision_history WHERE table_name LIKE 'tam.%';

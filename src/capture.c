@@ -16,6 +16,18 @@
  * Inheritance trees other than partitioning are refused (0A000): a model
  * cannot say what ties them together.
  *
+ * Other sessions may drop what a capture found.  A capture locks each table
+ * it reads (AccessShareLock, a partition's parent before the partition, as
+ * DROP TABLE does) and keeps the locks until the end of the transaction,
+ * as pg_dump does: its tables, and the sequences, types and indexes that
+ * cannot go without them, stay as they were read.  What it found by
+ * listing (a schema's relations and types, a table's partitions) and what
+ * was dropped, and committed, before the capture could lock it is left
+ * out, as if the capture had come just after the drop: the schema no
+ * longer holds it, and an error would make provision_capture_schema() fail
+ * for as long as another session keeps creating and dropping tables.  The
+ * table a capture names is another matter: it is 42P01 when it is gone.
+ *
  *-------------------------------------------------------------------------
  */
 #include "capture.h"
@@ -28,9 +40,11 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/partition.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -97,6 +111,10 @@ add_type(Capture *cap, Oid typid)
 	cap->types = lappend_oid(cap->types, typid);
 }
 
+/*
+ * Table relid and what it brings along, unless it was dropped since it was
+ * found; it stays locked until the end of the transaction.
+ */
 static void
 add_table(Capture *cap, Oid relid)
 {
@@ -106,7 +124,27 @@ add_table(Capture *cap, Oid relid)
 
 	if (list_member_oid(cap->tables, relid))
 		return;
-	rel = table_open(relid, AccessShareLock);
+	/* a partition's parent first: it is declared and locked before them */
+	if (get_rel_relispartition(relid))
+	{
+		List	   *ancestors = get_partition_ancestors(relid);
+
+		if (ancestors != NIL)
+		{
+			add_table(cap, linitial_oid(ancestors));
+			if (list_member_oid(cap->tables, relid))
+				return;
+		}
+	}
+	rel = provision_try_table_open(relid, AccessShareLock);
+	if (rel == NULL)
+		return;					/* dropped since it was found */
+	if (rel->rd_rel->relkind != RELKIND_RELATION &&
+		rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
+	{
+		table_close(rel, AccessShareLock);
+		return;
+	}
 	if (!rel->rd_rel->relispartition && (has_subclass(relid) || has_superclass(relid)) &&
 		rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
@@ -116,13 +154,8 @@ add_table(Capture *cap, Oid relid)
 									 RelationGetRelationName(rel))),
 				 errdetail("A model of it would lose the inheritance.")));
 	shape = inspect_table(rel);
-	table_close(rel, AccessShareLock);
+	table_close(rel, NoLock);	/* the capture reads it again */
 
-	/* a partition's parent first: it is declared before its partitions */
-	if (get_rel_relispartition(relid))
-		add_table(cap, provision_partition_parent(relid));
-	if (list_member_oid(cap->tables, relid))
-		return;
 	cap->tables = lappend_oid(cap->tables, relid);
 
 	for (i = 0; i < shape->ncolumns; i++)
@@ -217,12 +250,15 @@ model_name_cmp(const void *a, const void *b)
 static bool
 sequence_is_serial(Oid seqid, Oid owner_rel, int32 owner_col)
 {
-	Relation	rel = table_open(owner_rel, AccessShareLock);
-	TableShape *shape = inspect_table(rel);
+	Relation	rel = provision_try_table_open(owner_rel, AccessShareLock);
+	TableShape *shape;
 	bool		serial = false;
 	int			i;
 
-	table_close(rel, AccessShareLock);
+	if (rel == NULL)
+		return false;			/* dropped, and its serial's sequence with it */
+	shape = inspect_table(rel);
+	table_close(rel, NoLock);
 	for (i = 0; i < shape->ncolumns; i++)
 	{
 		if (shape->columns[i].attnum == owner_col)
@@ -249,26 +285,44 @@ capture_load(Capture *cap)
 		sel.models[sel.nmodels++] = live_model(lfirst_oid(lc), &live);
 
 	/* schemas, types, sequences, and the indexes of the tables */
+	/* capture_schema() locked the schema */
 	foreach(lc, cap->schemas)
 		live_objects = lappend(live_objects,
 							   object_inspect(OBJECT_KIND_SCHEMA,
 											  get_namespace_oid(strVal(lfirst(lc)), false)));
+	/* a type, sequence or index dropped since it was found is left out */
 	foreach(lc, cap->types)
-		live_objects = lappend(live_objects,
-							   object_inspect(get_typtype(lfirst_oid(lc)) == TYPTYPE_ENUM
-											  ? OBJECT_KIND_ENUM : OBJECT_KIND_DOMAIN,
-											  lfirst_oid(lc)));
+	{
+		char		typtype = get_typtype(lfirst_oid(lc));
+		ObjectModel *obj;
+
+		obj = object_try_inspect(typtype == TYPTYPE_DOMAIN ? OBJECT_KIND_DOMAIN : OBJECT_KIND_ENUM,
+								 lfirst_oid(lc));
+		if (obj != NULL)
+			live_objects = lappend(live_objects, obj);
+	}
 	foreach(lc, cap->sequences)
-		live_objects = lappend(live_objects, object_inspect(OBJECT_KIND_SEQUENCE, lfirst_oid(lc)));
+	{
+		ObjectModel *obj = object_try_inspect(OBJECT_KIND_SEQUENCE, lfirst_oid(lc));
+
+		if (obj != NULL)
+			live_objects = lappend(live_objects, obj);
+	}
 	foreach(lc, cap->tables)
 	{
+		/* locked by add_table() */
 		Relation	rel = table_open(lfirst_oid(lc), AccessShareLock);
 		List	   *indexes = live_indexes(rel, NULL);
 		ListCell   *ic;
 
 		table_close(rel, AccessShareLock);
 		foreach(ic, indexes)
-			live_objects = lappend(live_objects, object_inspect(OBJECT_KIND_INDEX, lfirst_oid(ic)));
+		{
+			ObjectModel *obj = object_try_inspect(OBJECT_KIND_INDEX, lfirst_oid(ic));
+
+			if (obj != NULL)
+				live_objects = lappend(live_objects, obj);
+		}
 	}
 	sel.objects = palloc(sizeof(ObjectModel *) * (list_length(live_objects) + 1));
 	sel.nobjects = 0;
@@ -293,17 +347,15 @@ capture_table(const char *schema, const char *table)
 {
 	Capture		cap = {NIL, NIL, NIL, NIL};
 	Oid			relid;
-	Relation	rel;
 
-	/* the table may be dropped while we wait for its lock */
+	/* the table may be dropped while we wait for its lock: add_table() skips it */
 	relid = lookup_table(lookup_schema(schema), schema, table);
-	rel = OidIsValid(relid) ? provision_try_table_open(relid, AccessShareLock) : NULL;
-	if (rel == NULL)
+	if (OidIsValid(relid))
+		add_table(&cap, relid);
+	if (!OidIsValid(relid) || !list_member_oid(cap.tables, relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"%s\" does not exist", display_name(schema, table))));
-	table_close(rel, AccessShareLock);
-	add_table(&cap, relid);
 	return capture_load(&cap);
 }
 
@@ -325,6 +377,13 @@ capture_schema(const char *schema)
 	List	   *types = NIL;
 	ListCell   *lc;
 
+	/* locked, and looked for again: it may have been dropped meanwhile */
+	if (OidIsValid(nspid))
+	{
+		LockDatabaseObject(NamespaceRelationId, nspid, 0, AccessShareLock);
+		if (!SearchSysCacheExists1(NAMESPACEOID, ObjectIdGetDatum(nspid)))
+			nspid = InvalidOid;
+	}
 	if (!OidIsValid(nspid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_SCHEMA),
@@ -366,8 +425,11 @@ capture_schema(const char *schema)
 
 		if (get_rel_relkind(relid) != RELKIND_SEQUENCE)
 		{
-			if (!get_rel_relispartition(relid) ||
-				get_rel_namespace(provision_partition_parent(relid)) == nspid)
+			List	   *ancestors = get_rel_relispartition(relid)
+				? get_partition_ancestors(relid) : NIL;
+
+			/* add_table() leaves out a table dropped since the scan */
+			if (ancestors == NIL || get_rel_namespace(linitial_oid(ancestors)) == nspid)
 				add_table(&cap, relid);
 		}
 	}
@@ -379,7 +441,11 @@ capture_schema(const char *schema)
 
 		if (get_rel_relkind(relid) != RELKIND_SEQUENCE || list_member_oid(cap.sequences, relid))
 			continue;
-		/* identity sequences are their columns'; serial ones, their tables' */
+		/*
+		 * Identity sequences are their columns'; serial ones, their tables'.
+		 * A sequence dropped since the scan is found by neither, and
+		 * capture_load() leaves it out.
+		 */
 		if (sequenceIsOwned(relid, DEPENDENCY_INTERNAL, &owner_rel, &owner_col))
 			continue;
 		if (sequenceIsOwned(relid, DEPENDENCY_AUTO, &owner_rel, &owner_col) &&

@@ -842,6 +842,14 @@ check_step_statement(const DDLStep *step)
 		(void) parse_step(step);
 }
 
+/* a step's statement, checked, for a trial to run (load.c) */
+RawStmt *
+checked_step_statement(const DDLStep *step)
+{
+	Assert(step->kind != DDL_RESTART_SEQUENCE && step->kind != DDL_FILL_DEFAULT);
+	return parse_step(step);
+}
+
 /*
  * Run a step at top level, as a client's statement, in a session of its
  * own (a background worker, worker.c): CREATE INDEX CONCURRENTLY commits

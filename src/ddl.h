@@ -140,6 +140,7 @@ extern void run_step(const DDLStep *step, List **executed);
 extern void run_online_step(const DDLStep *step);
 extern void run_top_level_step(const DDLStep *step);
 extern void check_step_statement(const DDLStep *step);
+extern RawStmt *checked_step_statement(const DDLStep *step);
 extern void check_steps_runnable(List *steps);
 
 extern DDLStep *ddl_create_schema(const char *schema, const char *owner,

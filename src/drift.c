@@ -142,9 +142,10 @@ creates_table(const DDLStep *step, const Model *model, int i)
 }
 
 /*
- * One pass of drift_run(); false when a table was dropped or renamed by a
- * session that committed since find_existing() looked (waiting for the
- * table's lock showed it), and the pass must start over.
+ * One pass of drift_run(); false when a table or another object was
+ * dropped or renamed by a session that committed since find_existing() or
+ * find_existing_objects() looked (waiting for its lock showed it), and the
+ * pass must start over.
  */
 static bool
 drift_pass(DriftRun *run)
@@ -199,9 +200,22 @@ drift_pass(DriftRun *run)
 		}
 		else
 		{
-			List	   *changes = object_compare(obj, object_lookup(obj));
+			ObjectModel *live = object_try_inspect(obj->kind, object_lookup(obj));
+			List	   *changes;
 			ListCell   *lc;
 
+			/*
+			 * Dropped or renamed by a session that committed since
+			 * find_existing_objects() looked (waiting for its lock showed
+			 * it): look again, as for a table.
+			 */
+			if (live == NULL || strcmp(object_display(live), object_display(obj)) != 0)
+			{
+				catalog_search_path_pop(save_nestlevel);
+				MemoryContextDelete(tablecxt);
+				return false;
+			}
+			changes = object_compare(obj, live);
 			foreach(lc, changes)
 				((Change *) lfirst(lc))->of_object = obj;
 			run->changes = list_concat(run->changes, changes);

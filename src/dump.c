@@ -20,6 +20,7 @@
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 
+#include "ddl.h"
 #include "inspect.h"
 #include "name.h"
 #include "objects.h"
@@ -90,7 +91,9 @@ write_objects(StringInfo buf, ObjectModel **objects, int nobjects, ObjectKind ki
 					comment_line(buf, "SEQUENCE", object_display(obj), obj->comment);
 					break;
 				case OBJECT_KIND_INDEX:
-					appendStringInfo(buf, "%s;\n", obj->definition);
+					/* the statement provisioning runs, not stored text */
+					appendStringInfo(buf, "%s;\n",
+									 ((DDLStep *) linitial(index_create_steps(obj)))->sql);
 					comment_line(buf, "INDEX", object_display(obj), obj->comment);
 					break;
 			}
@@ -101,6 +104,35 @@ write_objects(StringInfo buf, ObjectModel **objects, int nobjects, ObjectKind ki
 	{
 		if (!written[i] && objects[i]->kind == kind && kind == OBJECT_KIND_DOMAIN)
 			appendStringInfo(buf, "%s;\n", domain_definition(objects[i]));
+	}
+}
+
+/*
+ * A damaged model (its registry row not written by provision) is refused,
+ * as provisioning refuses it: the script is there to be run.
+ */
+static void
+check_selection(const Selection *sel)
+{
+	ListCell   *lc;
+	int			i,
+				k;
+
+	for (i = 0; i < sel->nmodels; i++)
+	{
+		check_step_statement(ddl_create_table(sel->models[i], -1, NULL));
+		for (k = 0; k < sel->models[i]->nfkeys; k++)
+			check_step_statement(ddl_add_foreign_key(sel->models[i], -1, k));
+	}
+	for (i = 0; i < sel->nobjects; i++)
+	{
+		foreach(lc, object_create_steps(sel->objects[i]))
+			check_step_statement(lfirst(lc));
+		if (sel->objects[i]->kind == OBJECT_KIND_SEQUENCE)
+		{
+			foreach(lc, sequence_owner_steps(sel->objects[i]))
+				check_step_statement(lfirst(lc));
+		}
 	}
 }
 
@@ -116,6 +148,7 @@ write_script(const Selection *sel)
 	int			i,
 				k;
 
+	check_selection(sel);
 	initStringInfo(&buf);
 	write_objects(&buf, sel->objects, sel->nobjects, OBJECT_KIND_SCHEMA);
 	write_objects(&buf, sel->objects, sel->nobjects, OBJECT_KIND_ENUM);

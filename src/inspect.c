@@ -217,6 +217,7 @@ inspect_columns(Relation rel, TableShape *shape)
 			}
 		}
 		col->default_seq = att->attgenerated ? InvalidOid : nextval_sequence(defexpr);
+		col->default_seq_name = OidIsValid(col->default_seq) ? get_rel_name(col->default_seq) : NULL;
 		col->attnum = att->attnum;
 		col->comment = "";
 		serial = serial_type(rel, att, col->default_seq);

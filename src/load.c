@@ -48,6 +48,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "funcapi.h"
@@ -68,6 +69,7 @@
 #include "utils/varlena.h"
 
 #include "catalog.h"
+#include "ddl.h"
 #include "definition.h"
 #include "inspect.h"
 #include "name.h"
@@ -250,30 +252,105 @@ script_error_callback(void *arg)
 /* ------------------------------------------------------------ the parse */
 
 /*
- * The script with psql's meta-command lines (\restrict, \unrestrict: pg_dump
- * writes them from 15.14 on) blanked, so that offsets and lines stay.
+ * The script with psql's meta-command lines blanked (\\restrict and
+ * \\unrestrict, which pg_dump writes from 15.14 on, and any other): a line
+ * whose first character but blanks is a backslash, outside string
+ * constants, quoted identifiers, dollar quotes and comments, which is
+ * where psql reads a meta-command.  A backslash at the start of a line
+ * inside a comment's or a default's text is the text's own.  Blanked, so
+ * that offsets and lines stay.
  */
+static bool
+is_identifier_char(char c)
+{
+	return isalnum((unsigned char) c) || c == '_' || c == '$' || IS_HIGHBIT_SET(c);
+}
+
 static char *
 without_meta_commands(const char *text)
 {
 	char	   *copy = pstrdup(text);
 	char	   *p = copy;
+	bool		line_start = true;
 
 	while (*p != '\0')
 	{
-		char	   *line = p;
-
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (*line == '\\')
-		{
-			while (*line != '\0' && *line != '\n')
-				*line++ = ' ';
-		}
-		while (*p != '\0' && *p != '\n')
-			p++;
 		if (*p == '\n')
+		{
+			line_start = true;
 			p++;
+		}
+		else if (*p == ' ' || *p == '\t' || *p == '\r')
+			p++;
+		else if (line_start && *p == '\\')
+		{
+			while (*p != '\0' && *p != '\n')
+				*p++ = ' ';
+		}
+		else if (p[0] == '-' && p[1] == '-')
+		{
+			while (*p != '\0' && *p != '\n')
+				p++;
+		}
+		else if (p[0] == '/' && p[1] == '*')
+		{
+			int			depth = 1;
+
+			line_start = false;
+			for (p += 2; *p != '\0' && depth > 0;)
+			{
+				if (p[0] == '/' && p[1] == '*')
+					depth++, p += 2;
+				else if (p[0] == '*' && p[1] == '/')
+					depth--, p += 2;
+				else
+					p++;
+			}
+		}
+		else if (*p == '\'' || *p == '"')
+		{
+			char		quote = *p;
+			/* E'...' takes backslash escapes */
+			bool		escapes = quote == '\'' && p > copy && (p[-1] == 'E' || p[-1] == 'e') &&
+				(p - 1 == copy || !is_identifier_char(p[-2]));
+
+			line_start = false;
+			for (p++; *p != '\0'; p++)
+			{
+				if (escapes && *p == '\\' && p[1] != '\0')
+					p++;
+				else if (*p == quote && p[1] == quote)
+					p++;
+				else if (*p == quote)
+				{
+					p++;
+					break;
+				}
+			}
+		}
+		else if (*p == '$' && (p == copy || !is_identifier_char(p[-1])) && !isdigit((unsigned char) p[1]))
+		{
+			/* $tag$ ... $tag$ */
+			char	   *q = p + 1;
+
+			line_start = false;
+			while (*q != '\0' && *q != '$' && is_identifier_char(*q))
+				q++;
+			if (*q == '$')
+			{
+				int			len = q - p + 1;
+				char	   *close = strstr(q + 1, pnstrdup(p, len));
+
+				p = close != NULL ? close + len : p + strlen(p);
+			}
+			else
+				p++;
+		}
+		else
+		{
+			line_start = false;
+			p++;
+		}
 	}
 	return copy;
 }
@@ -927,7 +1004,12 @@ declared_schema_of(Script *script, bool relations, const char *name)
 		if (nsp != NULL && find_named(script, relations, nsp, name) != NULL)
 			return nsp;
 	}
-	/* declared in a schema the script creates: where CREATE put it */
+	/*
+	 * Declared in a schema the script creates: where CREATE put it; nowhere
+	 * when search_path has no schema to create in, or the temporary first.
+	 */
+	if (path == NIL || isTempNamespace(linitial_oid(path)))
+		return NULL;
 	creation = creation_schema_name();
 	return find_named(script, relations, creation, name) ? creation : NULL;
 }
@@ -1335,15 +1417,60 @@ run_in_trial(Script *script, Node *stmt, int line, bool in_script)
 }
 
 /*
+ * A registry text of decl's model that is not the one statement it should
+ * be: the model is damaged, as when provisioning it (ddl.c).
+ */
+static void damaged_model(Decl *decl, const char *sql) pg_attribute_noreturn();
+
+static void
+damaged_model(Decl *decl, const char *sql)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("the model of %s \"%s\" is damaged", decl_kind_names[decl->kind],
+					display_name(decl->schema, decl->name)),
+			 errdetail("A statement built from its registry row is not what the model stands for: %s",
+					   sql),
+			 errhint("Its registry row was not written by provision. Declare the model again, or remove it with provision_forget() or provision_forget_object().")));
+}
+
+/* the one statement of type tag sql parses to; damage otherwise */
+static Node *
+model_statement(Decl *decl, const char *sql, NodeTag tag)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	List	   *parsetree = NIL;
+	Node	   *stmt;
+
+	PG_TRY();
+	{
+		parsetree = provision_raw_parser(sql);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller);
+		FlushErrorState();
+		damaged_model(decl, sql);
+	}
+	PG_END_TRY();
+	if (list_length(parsetree) != 1)
+		damaged_model(decl, sql);
+	stmt = linitial_node(RawStmt, parsetree)->stmt;
+	if (nodeTag(stmt) != tag)
+		damaged_model(decl, sql);
+	return stmt;
+}
+
+/*
  * A model the script works on but does not declare: created in the trial
- * from the registry, so that the script's statements find it.
+ * from the registry, so that the script's statements find it.  Its texts
+ * are checked first, as provisioning checks them.
  */
 static void
 materialize_model(Script *script, Decl *decl)
 {
 	Model	   *model = registry_fetch(decl->schema, decl->name, MODEL_SHAPE);
 	char	   *sql;
-	List	   *parsetree;
 	CreateStmt *create;
 	char	   *comment;
 	int			ncolumns;
@@ -1351,11 +1478,11 @@ materialize_model(Script *script, Decl *decl)
 	char	  **comments;
 	int			i;
 
+	check_step_statement(ddl_create_table(model, -1, NULL));
 	sql = psprintf("CREATE TABLE %s (%s)", quoted_name(decl->schema, decl->name), model->body);
 	if (model->partition_by[0] != '\0')
 		sql = psprintf("%s PARTITION BY %s", sql, model->partition_by);
-	parsetree = provision_raw_parser(sql);
-	create = castNode(CreateStmt, linitial_node(RawStmt, parsetree)->stmt);
+	create = (CreateStmt *) model_statement(decl, sql, T_CreateStmt);
 	decl->facts.schema = decl->schema;
 	decl->facts.table = decl->name;
 	decl->facts.partitioning_allowed = true;
@@ -1366,44 +1493,45 @@ materialize_model(Script *script, Decl *decl)
 	/* its foreign keys, kept as facts, and its comments, made in the trial */
 	for (i = 0; i < model->nfkeys; i++)
 	{
-		CreateStmt *fk = castNode(CreateStmt,
-								  linitial_node(RawStmt,
-												provision_raw_parser(psprintf("CREATE TABLE x (%s)",
-																			  model->fkeys[i].clause)))->stmt);
+		char	   *fksql = psprintf("CREATE TABLE x (%s)", model->fkeys[i].clause);
+		CreateStmt *fk = (CreateStmt *) model_statement(decl, fksql, T_CreateStmt);
+		Constraint *con;
 
-		(void) add_constraint_fact(&decl->facts, linitial_node(Constraint, fk->tableElts));
+		if (list_length(fk->tableElts) != 1 || !IsA(linitial(fk->tableElts), Constraint))
+			damaged_model(decl, fksql);
+		con = linitial_node(Constraint, fk->tableElts);
+		if (con->contype != CONSTR_FOREIGN)
+			damaged_model(decl, fksql);
+		(void) add_constraint_fact(&decl->facts, con);
 	}
 	model_comments(model, &comment, &ncolumns, &names, &comments);
 	if (comment[0] != '\0')
-		run_in_trial(script, remap_statement(script, linitial_node(RawStmt, provision_raw_parser(
+		run_in_trial(script, remap_statement(script, model_statement(decl,
 			psprintf("COMMENT ON TABLE %s IS %s", quoted_name(decl->schema, decl->name),
-					 quote_literal_cstr(comment))))->stmt), decl->line, false);
+					 quote_literal_cstr(comment)), T_CommentStmt)), decl->line, false);
 	for (i = 0; i < ncolumns; i++)
 	{
 		if (comments[i][0] == '\0')
 			continue;
-		run_in_trial(script, remap_statement(script, linitial_node(RawStmt, provision_raw_parser(
+		run_in_trial(script, remap_statement(script, model_statement(decl,
 			psprintf("COMMENT ON COLUMN %s.%s IS %s", quoted_name(decl->schema, decl->name),
-					 quote_identifier(names[i]), quote_literal_cstr(comments[i]))))->stmt),
-					 decl->line, false);
+					 quote_identifier(names[i]), quote_literal_cstr(comments[i])),
+			T_CommentStmt)), decl->line, false);
 	}
 }
 
-/* the same for a model of another kind: its statement, in the trial */
+/*
+ * The same for a model of another kind: the statements that would create
+ * it, its comment included, each checked as provisioning checks it.
+ */
 static void
 materialize_object(Script *script, Decl *decl)
 {
-	List	   *parsetree = provision_raw_parser(decl->object->definition);
+	ListCell   *lc;
 
-	run_in_trial(script, remap_statement(script, linitial_node(RawStmt, parsetree)->stmt),
-				 decl->line, false);
-	if (decl->object->comment[0] != '\0')
-		run_in_trial(script, remap_statement(script, linitial_node(RawStmt, provision_raw_parser(
-			psprintf("COMMENT ON %s %s IS %s",
-					 decl->kind == DECL_INDEX ? "INDEX" : decl->kind == DECL_SEQUENCE ? "SEQUENCE"
-					 : decl->kind == DECL_DOMAIN ? "DOMAIN" : "TYPE",
-					 quoted_name(decl->schema, decl->name),
-					 quote_literal_cstr(decl->object->comment))))->stmt), decl->line, false);
+	foreach(lc, object_create_steps(decl->object))
+		run_in_trial(script, remap_statement(script, checked_step_statement(lfirst(lc))->stmt),
+					 decl->line, false);
 }
 
 /* the scratch OID of a declaration, found under its scratch name */
@@ -1418,6 +1546,50 @@ scratch_oid(Script *script, Decl *decl)
 	return get_relname_relid(decl->name, nspid);
 }
 
+/* a key constraint's text after PRIMARY KEY or UNIQUE */
+static const char *
+key_columns_text(const char *def)
+{
+	if (strncmp(def, "PRIMARY KEY ", 12) == 0)
+		return def + 12;
+	if (strncmp(def, "UNIQUE ", 7) == 0)
+		return def + 7;
+	return def;
+}
+
+/*
+ * Two key constraints that CREATE TABLE would merge into one, as ALTER
+ * TABLE ... ADD CONSTRAINT can leave them (a UNIQUE on the primary key's
+ * columns): a model, created by one CREATE TABLE, cannot keep both.
+ */
+static void
+reject_merged_constraints(Decl *decl, const TableShape *shape)
+{
+	int			i,
+				j;
+
+	for (i = 0; i < shape->nconstraints; i++)
+	{
+		const ConstraintShape *a = &shape->constraints[i];
+
+		if (a->contype != CONSTRAINT_PRIMARY && a->contype != CONSTRAINT_UNIQUE)
+			continue;
+		for (j = 0; j < i; j++)
+		{
+			const ConstraintShape *b = &shape->constraints[j];
+
+			if ((b->contype == CONSTRAINT_PRIMARY || b->contype == CONSTRAINT_UNIQUE) &&
+				strcmp(key_columns_text(a->def), key_columns_text(b->def)) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("constraints \"%s\" and \"%s\" of table \"%s\" are on the same columns",
+								b->name, a->name, display_name(decl->schema, decl->name)),
+						 errdetail("CREATE TABLE merges such constraints into one, so a model of the table cannot keep both."),
+						 errhint("Drop one of them, or make the second a unique index (CREATE UNIQUE INDEX).")));
+		}
+	}
+}
+
 /* a table declaration read back as a model */
 static void
 read_back_table(Script *script, Decl *decl)
@@ -1429,6 +1601,7 @@ read_back_table(Script *script, Decl *decl)
 	int			i;
 
 	unremap_shape(script, first);
+	reject_merged_constraints(decl, first);
 	model->schema = decl->schema;
 	model->table = decl->name;
 	model->declared_by = GetUserNameFromId(GetUserId(), false);
@@ -1471,7 +1644,8 @@ second_trial_table(Script *script, Decl *decl)
 	CreateStmt *create;
 	TableShape *second;
 
-	sql = psprintf("CREATE TABLE %s (%s)", quote_identifier(decl->name), body);
+	/* qualified: the search_path may have no schema to create in */
+	sql = psprintf("CREATE TABLE %s (%s)", quoted_name(decl->schema, decl->name), body);
 	if (first->partition_by[0] != '\0')
 		sql = psprintf("%s PARTITION BY %s", sql, first->partition_by);
 	parsetree = provision_raw_parser(sql);
@@ -1753,8 +1927,10 @@ is_serial_sequence(Script *script, Decl *decl)
 	{
 		ColumnShape *col = &table->model->shape->columns[i];
 
+		/* the column's own sequence, not another one owned by it too */
 		if (strcmp(col->name, seq->column_name) == 0)
-			return col->serial[0] != '\0';
+			return col->serial[0] != '\0' &&
+				(col->default_seq_name == NULL || strcmp(col->default_seq_name, seq->name) == 0);
 	}
 	return false;
 }
@@ -1780,8 +1956,11 @@ keep_live_texts(Script *script, List *live_tables, List *live_objects)
 			{
 				Model	   *live = lfirst(mc);
 
-				if (strcmp(live->schema, decl->schema) == 0 && strcmp(live->table, decl->name) == 0)
-					keep_other_texts(decl->model->shape, live->shape);
+				if (strcmp(live->schema, decl->schema) != 0 || strcmp(live->table, decl->name) != 0)
+					continue;
+				/* what its one CREATE TABLE merged, the live table may have apart */
+				reject_merged_constraints(decl, live->shape);
+				keep_other_texts(decl->model->shape, live->shape);
 			}
 		}
 		else if (decl->object != NULL)

@@ -41,6 +41,7 @@ typedef struct ColumnShape
 	Oid			typid;
 	int32		typmod;
 	Oid			default_seq;	/* the sequence of a nextval() default */
+	char	   *default_seq_name;	/* and its name, or NULL */
 	bool		default_simple; /* the default is a constant or a function
 								 * call of constants */
 } ColumnShape;

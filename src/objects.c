@@ -19,6 +19,7 @@
 #include "commands/comment.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "storage/lmgr.h"
 #include "utils/syscache.h"
 
 #include "catalog.h"
@@ -144,14 +145,65 @@ kind_object_type(ObjectKind kind)
 }
 
 /*
- * The live object oid of kind as a model (no declarer).  Call under
+ * Lock the object oid of kind against a concurrent DROP, then see whether it
+ * is still there: an OID found by a catalog-cache lookup or a catalog scan
+ * is not locked, and its object may have been dropped (and the drop
+ * committed) since.  AccessShareLock is what DROP waits for; taking it
+ * accepts the invalidations of the sessions waited for, so the catalog
+ * caches show what they committed.  False, with the lock given up again,
+ * when the object is gone.
+ */
+static bool
+lock_existing_object(ObjectKind kind, Oid oid)
+{
+	Oid			classid = kind_class(kind);
+	bool		exists;
+
+	if (!OidIsValid(oid))
+		return false;
+	if (classid == RelationRelationId)
+	{
+		LockRelationOid(oid, AccessShareLock);
+		exists = SearchSysCacheExists1(RELOID, ObjectIdGetDatum(oid));
+		if (!exists)
+			UnlockRelationOid(oid, AccessShareLock);
+		return exists;
+	}
+	LockDatabaseObject(classid, oid, 0, AccessShareLock);
+	exists = SearchSysCacheExists1(classid == TypeRelationId ? TYPEOID : NAMESPACEOID,
+								   ObjectIdGetDatum(oid));
+	if (!exists)
+		UnlockDatabaseObject(classid, oid, 0, AccessShareLock);
+	return exists;
+}
+
+static void
+unlock_object(ObjectKind kind, Oid oid)
+{
+	Oid			classid = kind_class(kind);
+
+	if (classid == RelationRelationId)
+		UnlockRelationOid(oid, AccessShareLock);
+	else
+		UnlockDatabaseObject(classid, oid, 0, AccessShareLock);
+}
+
+/*
+ * The live object oid of kind as a model (no declarer), or NULL when there
+ * is no such object (any more): one dropped by a session that committed
+ * since oid was found.  The object is locked while it is read, so that it
+ * cannot go in the middle; the lock is given up afterwards (a drift report
+ * over thousands of objects must fit in the lock table).  Call under
  * catalog_search_path_push().
  */
 ObjectModel *
-object_inspect(ObjectKind kind, Oid oid)
+object_try_inspect(ObjectKind kind, Oid oid)
 {
 	ObjectModel *obj;
 	char	   *comment;
+
+	if (!lock_existing_object(kind, oid))
+		return NULL;
 
 	if (kind == OBJECT_KIND_SCHEMA)
 		obj = new_object(kind, get_namespace_name(oid), get_namespace_name(oid));
@@ -188,6 +240,26 @@ object_inspect(ObjectKind kind, Oid oid)
 	}
 	comment = GetComment(oid, kind_class(kind), 0);
 	obj->comment = comment ? comment : "";
+	unlock_object(kind, oid);
+	return obj;
+}
+
+/*
+ * object_try_inspect() of an object that must be there: the caller holds
+ * a lock that keeps it (an index of a locked table, an object its own
+ * transaction made).  Its absence is still a clean error, never a crash.
+ */
+ObjectModel *
+object_inspect(ObjectKind kind, Oid oid)
+{
+	ObjectModel *obj = object_try_inspect(kind, oid);
+
+	if (obj == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not read object %u: it was dropped by a concurrent transaction",
+						oid),
+				 errhint("Retry the transaction.")));
 	return obj;
 }
 
@@ -247,17 +319,15 @@ object_create_steps(const ObjectModel *obj)
 }
 
 /*
- * The changes that bring the live object oid in line with its model
- * declared, except an index's (index_compare_table(), table by table).
- * Call under catalog_search_path_push().
+ * The changes that bring the live object live (object_try_inspect()) in
+ * line with its model declared, except an index's (index_compare_table(),
+ * table by table).
  */
 List *
-object_compare(const ObjectModel *declared, Oid oid)
+object_compare(const ObjectModel *declared, const ObjectModel *live)
 {
-	ObjectModel *live = object_inspect(declared->kind, oid);
 	List	   *changes = NIL;
 	Change	   *comment;
-
 	switch (declared->kind)
 	{
 		case OBJECT_KIND_SCHEMA:

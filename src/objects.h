@@ -21,9 +21,10 @@
 /* objects.c: every kind */
 extern char *object_display(const ObjectModel *obj);
 extern Oid	object_lookup(const ObjectModel *obj);
+extern ObjectModel *object_try_inspect(ObjectKind kind, Oid oid);
 extern ObjectModel *object_inspect(ObjectKind kind, Oid oid);
 extern List *object_create_steps(const ObjectModel *obj);
-extern List *object_compare(const ObjectModel *declared, Oid oid);
+extern List *object_compare(const ObjectModel *declared, const ObjectModel *live);
 extern ObjectModel *new_object(ObjectKind kind, const char *schema, const char *name);
 
 /* types.c: enum types and domains */

@@ -1262,6 +1262,89 @@ registry_upsert(const RegistryTable *table, Datum *values, bool *isnull)
 }
 
 /*
+ * Refuse a model of kind (a table or partition: "table") named
+ * schema.name when another kind's model already holds that name where
+ * PostgreSQL would refuse the two objects side by side: tables,
+ * partitions, sequences and indexes are all relations of the schema
+ * (42P07); enum types, domains and tables' row types are all types of it
+ * (42710).  A model of the same kind is replaced, as always.  The models
+ * are read as the registry's owner, so a row the caller cannot see still
+ * counts.
+ */
+static void
+reject_name_of_other_kind(const char *kind, const char *schema, const char *name)
+{
+	Oid			argtypes[2] = {NAMEOID, NAMEOID};
+	Datum		args[2];
+	NameData	schema_key;
+	NameData	name_key;
+	TrustScope	scope;
+	char	   *query;
+	char	   *other = NULL;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	bool		is_table = strcmp(kind, "table") == 0;
+	bool		is_relation = is_table || strcmp(kind, "sequence") == 0 ||
+		strcmp(kind, "index") == 0;
+	bool		is_type = is_table || strcmp(kind, "enum") == 0 || strcmp(kind, "domain") == 0;
+	uint64		i;
+
+	registry_check_layout(&table_registry);
+	registry_check_layout(&object_registry);
+	namestrcpy(&schema_key, schema);
+	namestrcpy(&name_key, name);
+	args[0] = NameGetDatum(&schema_key);
+	args[1] = NameGetDatum(&name_key);
+	query = psprintf("SELECT CASE WHEN r.partition_of_table IS NULL THEN 'table' ELSE 'partition' END"
+					 " FROM %s r"
+					 " WHERE r.schema_name OPERATOR(pg_catalog.=) $1"
+					 " AND r.table_name OPERATOR(pg_catalog.=) $2"
+					 " UNION ALL SELECT o.kind FROM %s o"
+					 " WHERE o.schema_name OPERATOR(pg_catalog.=) $1"
+					 " AND o.object_name OPERATOR(pg_catalog.=) $2"
+					 " AND o.kind OPERATOR(pg_catalog.<>) 'schema'",
+					 qualified_name_of(REGISTRY_TABLE), qualified_name_of(OBJECTS_TABLE));
+
+	trust_enter(registry_owner(), true, &scope);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_plan(registry_plan(query, 2, argtypes), args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "SPI query \"%s\" failed", query);
+	for (i = 0; i < SPI_processed && other == NULL; i++)
+	{
+		char	   *found = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		bool		found_table = strcmp(found, "table") == 0 || strcmp(found, "partition") == 0;
+
+		if ((is_table && found_table) || strcmp(found, kind) == 0)
+			continue;			/* the same model, replaced */
+		if ((is_relation && (found_table || strcmp(found, "sequence") == 0 ||
+							 strcmp(found, "index") == 0)) ||
+			(is_type && (found_table || strcmp(found, "enum") == 0 ||
+						 strcmp(found, "domain") == 0)))
+			other = MemoryContextStrdup(caller_cxt, found);
+	}
+	SPI_finish();
+	trust_leave(&scope);
+
+	if (other == NULL)
+		return;
+	if (is_relation && strcmp(other, "enum") != 0 && strcmp(other, "domain") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("cannot declare a model of %s \"%s\": another kind's model has that name",
+						kind, display_name(schema, name)),
+				 errdetail("\"%s\" is declared as a model of kind %s. Tables, partitions, sequences and indexes share the names of relations in a schema.",
+						display_name(schema, name), other),
+				 errhint("Forget that model first, or declare this one under another name.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_DUPLICATE_OBJECT),
+			 errmsg("cannot declare a model of %s \"%s\": another kind's model has that name",
+					kind, display_name(schema, name)),
+			 errdetail("\"%s\" is declared as a model of kind %s. Enum types, domains and the row types of tables share the names of types in a schema.",
+					display_name(schema, name), other),
+			 errhint("Forget that model first, or declare this one under another name.")));
+}
+
+/*
  * Declare or replace the model of model->schema.model->table, with its
  * shape, as declared by the current role.
  */
@@ -1281,6 +1364,7 @@ registry_store(const Model *model)
 				k;
 
 	reject_extension_relation(model->schema, model->table, true);
+	reject_name_of_other_kind("table", model->schema, model->table);
 	for (k = 0; k < RC_COUNT; k++)
 	{
 		e[k] = palloc(sizeof(Datum) * most);
@@ -1371,6 +1455,8 @@ registry_store_object(const ObjectModel *obj)
 	NameData	names[6];
 	int			k;
 
+	if (obj->kind != OBJECT_KIND_SCHEMA)
+		reject_name_of_other_kind(object_kind_names[obj->kind], obj->schema, obj->name);
 	for (k = 0; k < OC_COUNT; k++)
 		isnull[k] = false;
 	values[OC_KIND] = CStringGetTextDatum(object_kind_names[obj->kind]);
@@ -1408,8 +1494,10 @@ registry_store_object(const ObjectModel *obj)
 }
 
 /*
- * Forget the model of schema.table, and the models of its indexes; false
- * when there was none.
+ * Forget the model of schema.table, and the models of its indexes and of
+ * the sequences it owns (OWNED BY one of its columns: DROP TABLE drops
+ * them too, and a sequence model owned by a table that has no model any
+ * more could be neither created nor dumped); false when there was none.
  */
 bool
 registry_delete(const char *schema, const char *table)
@@ -1433,7 +1521,7 @@ registry_delete(const char *schema, const char *table)
 	if (deleted)
 	{
 		query = psprintf("DELETE FROM %s o"
-						 " WHERE o.kind OPERATOR(pg_catalog.=) 'index'"
+						 " WHERE o.kind OPERATOR(pg_catalog.=) ANY ('{index,sequence}'::pg_catalog.text[])"
 						 " AND o.table_schema OPERATOR(pg_catalog.=) $1"
 						 " AND o.table_name OPERATOR(pg_catalog.=) $2",
 						 qualified_name_of(OBJECTS_TABLE));

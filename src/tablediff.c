@@ -467,6 +467,7 @@ renormalized(Relation rel, const char *text, Oid typid, int32 typmod)
 	MemoryContext caller = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	char	   *volatile result = NULL;
+	volatile bool damaged = false;
 
 	/* the analysis may fail, and only a subtransaction undoes it cleanly */
 	BeginInternalSubTransaction(NULL);
@@ -474,11 +475,28 @@ renormalized(Relation rel, const char *text, Oid typid, int32 typmod)
 	PG_TRY();
 	{
 		List	   *parsetree = provision_raw_parser(psprintf("SELECT (%s)", text));
-		SelectStmt *select = castNode(SelectStmt, linitial_node(RawStmt, parsetree)->stmt);
-		Node	   *raw = linitial_node(ResTarget, select->targetList)->val;
-		ParseState *pstate = make_parsestate(NULL);
+		SelectStmt *select = NULL;
+		Node	   *raw;
+		ParseState *pstate;
 		Node	   *expr;
 
+		/* one expression, nothing around it */
+		if (list_length(parsetree) == 1)
+			select = (SelectStmt *) linitial_node(RawStmt, parsetree)->stmt;
+		if (select == NULL || !IsA(select, SelectStmt) || select->op != SETOP_NONE ||
+			list_length(select->targetList) != 1 || select->fromClause != NIL ||
+			select->whereClause != NULL || select->groupClause != NIL ||
+			select->havingClause != NULL || select->windowClause != NIL ||
+			select->valuesLists != NIL || select->sortClause != NIL ||
+			select->limitCount != NULL || select->limitOffset != NULL ||
+			select->lockingClause != NIL || select->withClause != NULL ||
+			select->distinctClause != NIL || select->intoClause != NULL)
+		{
+			damaged = true;
+			elog(ERROR, "not one expression");
+		}
+		raw = linitial_node(ResTarget, select->targetList)->val;
+		pstate = make_parsestate(NULL);
 		addNSItemToQuery(pstate,
 						 addRangeTableEntryForRelation(pstate, rel, AccessShareLock, NULL,
 													   false, true),
@@ -516,6 +534,14 @@ renormalized(Relation rel, const char *text, Oid typid, int32 typmod)
 		result = NULL;
 	}
 	PG_END_TRY();
+	if (damaged)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("the model of table \"%s\" is damaged",
+						display_name(get_namespace_name(RelationGetNamespace(rel)),
+									 RelationGetRelationName(rel))),
+				 errdetail("The text \"%s\" of a default or a check is not one expression.", text),
+				 errhint("Its registry row was not written by provision. Declare the model again with provision_define(), or remove it with provision_forget().")));
 	return result;
 }
 
@@ -1272,7 +1298,10 @@ compare_indexes(DriftContext *cx, ObjectModel **indexes, int nindexes,
 		/* an online migration's index under construction is not one */
 		if (helper_index_oid(cx->helpers, lfirst_oid(lc)))
 			continue;
-		live[nlive++] = object_inspect(OBJECT_KIND_INDEX, lfirst_oid(lc));
+		/* DROP INDEX CONCURRENTLY does not wait for the table's lock */
+		live[nlive] = object_try_inspect(OBJECT_KIND_INDEX, lfirst_oid(lc));
+		if (live[nlive] != NULL)
+			nlive++;
 	}
 	changes = index_compare_table(indexes, nindexes, live, nlive, cx->model->declared_by);
 	/* steps of the table's migration: it locks and selects the table */

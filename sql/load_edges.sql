@@ -1,0 +1,76 @@
+-- provision_load() edge cases the fuzzer found
+SET client_min_messages = notice;
+
+-- a backslash at the start of a line inside a literal is the literal's:
+-- only psql's meta-command lines (\restrict, which pg_dump writes) are blanked
+SELECT * FROM provision_load($$CREATE SCHEMA le;
+\restrict abc123
+CREATE TABLE le.t (id int, note text DEFAULT 'a
+\b');
+COMMENT ON TABLE le.t IS 'line
+\restrict inside';
+COMMENT ON COLUMN le.t.id IS E'x\'
+\still inside';
+COMMENT ON COLUMN le.t.note IS $q$
+\inside too$q$;
+/* a comment
+\inside a comment */
+\unrestrict abc123
+$$) ORDER BY kind, object;
+SELECT provision_dump('le');
+-- and the dump reads back to the same models
+SELECT * FROM provision_load(provision_dump('le')) ORDER BY kind, object;
+SELECT * FROM provision_all();
+SELECT obj_description('le.t'::regclass, 'pg_class') AS comment,
+       col_description('le.t'::regclass, 1) AS id_comment,
+       col_description('le.t'::regclass, 2) AS note_comment;
+
+-- an empty search_path (everything qualified) or a temporary schema first
+SET search_path = '';
+SELECT * FROM public.provision_load($$CREATE TABLE le.s (id serial PRIMARY KEY)$$);
+SET search_path = pg_temp, public;
+SELECT * FROM public.provision_load($$CREATE TABLE le.s2 (id serial PRIMARY KEY)$$);
+SELECT * FROM public.provision_load($$CREATE TABLE s3 (id serial PRIMARY KEY)$$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET search_path;
+
+-- a sequence owned by a serial column that is not that column's own
+-- sequence is a model of its own
+SELECT * FROM provision_load($$CREATE TABLE le.a (id serial);
+CREATE SEQUENCE le.shared;
+ALTER SEQUENCE le.shared OWNED BY le.a.id;
+CREATE TABLE le.b (id bigint DEFAULT nextval('le.shared'))$$) ORDER BY kind, object;
+SELECT * FROM provision_all();
+SELECT pg_get_serial_sequence('le.a', 'id') AS own, to_regclass('le.shared') IS NOT NULL AS shared_made;
+SELECT * FROM provision_diff();
+
+-- a column of another model's row type (or an array of it), a default that
+-- names another model: created and dumped after it, whatever the names
+SELECT * FROM provision_load($$CREATE SCHEMA rt;
+CREATE TABLE rt.z (id int);
+CREATE TABLE rt.a (id int, r rt.z, rs rt.z[], c regclass DEFAULT 'rt.z'::regclass);
+CREATE TABLE rt."Q q" (id int);
+CREATE TABLE rt.b (x rt."Q q")$$) ORDER BY kind, object;
+SELECT provision_dump('rt');
+SELECT * FROM provision_all() WHERE table_name LIKE 'rt.%';
+
+-- two key constraints on the same columns, as ALTER TABLE can add them:
+-- one CREATE TABLE would merge them, so a model cannot keep both
+SELECT * FROM provision_load($$CREATE TABLE le.k (id int PRIMARY KEY);
+ALTER TABLE le.k ADD CONSTRAINT k_u UNIQUE (id)$$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+CREATE TABLE le.live (id int PRIMARY KEY, b int);
+ALTER TABLE le.live ADD CONSTRAINT live_b1 UNIQUE (b), ADD CONSTRAINT live_b2 UNIQUE (b);
+SELECT provision_capture('le.live');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- as a unique index it is a model of its own
+ALTER TABLE le.live DROP CONSTRAINT live_b2;
+CREATE UNIQUE INDEX live_b2 ON le.live (b);
+SELECT provision_capture('le.live');
+SELECT * FROM provision_diff('le.live');
+
+-- clean up
+SELECT count(provision_forget(table_name)) FROM provision_models WHERE kind IN ('table', 'partition');
+SELECT count(provision_forget_object(kind, table_name)) FROM provision_models;
+SET client_min_messages = warning;
+DROP SCHEMA le, rt CASCADE;
