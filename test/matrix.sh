@@ -96,6 +96,8 @@ if [ "${1:-}" = --inside ]; then
 		pg_dropcluster --stop "$cv" "$cn" >/dev/null 2>&1
 	done
 	rm -rf /etc/postgresql/*/regress /var/lib/postgresql/*/regress
+	# and the clusters and logs a failed TAP run keeps (GBs each)
+	rm -rf /tmp/provision-tap.* /tmp/provision-test.* /tmp/installcheck /build/dbg /build/dbg.*
 
 	echo "==== make test PG_MAJOR=$v (from the tree)"
 	rm -rf /build/tree && cp -a /build/src /build/tree
