@@ -426,6 +426,9 @@ KNOWN_BUGS = {
            'model in some path (constraint_not_valid right after the load; seen in d3 with the CI '
            'seed on main 5604ebc, after d62f606 kept NOT VALID in the paths it knew; not reduced '
            'yet)',
+    'K23': 'a dump read back, every model unchanged, dumps the same statements in another '
+           'order (seen once in d2 with the CI seed on main after 5604ebc; not reduced yet: '
+           'some order in provision_dump() is not fully determined by the models)',
     'K11': 'two table models of a schema may name their constraints\' indexes alike (CONSTRAINT '
            '"pk x" PRIMARY KEY in both): neither provision_define() nor provision_load() looks at '
            'the other models\' constraint names, so provision_all() cannot make both and the dump '
@@ -2291,6 +2294,10 @@ class Worker(threading.Thread):
             elif changed and all(c[0] == 'partition' for c in changed) and ok2 and again and \
                     again[0][0] == script and not self.args.known_bugs and 'K9' in KNOWN_BUGS:
                 self.note_known('K9', op, ('', 'partitions replaced: %s' % (changed,), ''), script)
+            elif not changed and ok2 and again and again[0][0] != script and \
+                    sorted(again[0][0].split('\n')) == sorted(script.split('\n')) and \
+                    not self.args.known_bugs and 'K23' in KNOWN_BUGS:
+                self.note_known('K23', op, ('', 'the same statements in another order', ''), script)
             elif changed or (ok2 and again and again[0][0] != script):
                 after = again[0][0] if ok2 and again else None
                 known = 'K7' if only_k7(script, after) else \
