@@ -664,7 +664,7 @@ take_not_valid_checks(CreateStmt *stmt)
 	alter = makeNode(AlterTableStmt);
 	alter->relation = copyObject(stmt->relation);
 	alter->cmds = cmds;
-	alter->objtype = OBJECT_TABLE;
+	provision_alter_table_objtype(alter) = OBJECT_TABLE;
 	return alter;
 }
 
