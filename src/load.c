@@ -1621,7 +1621,7 @@ reject_merged_constraints(Decl *decl, const TableShape *shape)
 static void
 drop_parent_defaults(Oid relid, TableShape *shape)
 {
-	Oid			parentid = get_partition_parent(relid, false);
+	Oid			parentid = provision_partition_parent(relid);
 	Relation	parent;
 	TableShape *pshape;
 	int			save_nestlevel;
