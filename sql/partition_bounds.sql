@@ -10,6 +10,9 @@ CREATE TABLE pb.l1 PARTITION OF pb.p FOR VALUES IN (1, 2);
 CREATE TABLE pb.r (id int) PARTITION BY RANGE (id);
 CREATE TABLE pb.r1 PARTITION OF pb.r FOR VALUES FROM (0) TO (10);$$);
 
+-- (terse: from 14 on the server points at the bound, and the context is
+-- the line of the bound; 13 gives no position: the statement's line)
+\set VERBOSITY terse
 -- a second DEFAULT partition
 SELECT * FROM provision_load($$CREATE TABLE pb.d2 PARTITION OF pb.p DEFAULT;$$);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
@@ -22,6 +25,7 @@ SELECT * FROM provision_load($$CREATE TABLE pb.r2 PARTITION OF pb.r FOR VALUES F
 SELECT * FROM provision_load($$CREATE TABLE pb.r2 (id int);
 ALTER TABLE pb.r ATTACH PARTITION pb.r2 FOR VALUES FROM (5) TO (20);$$);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
 -- the parent declared again without partitioning, under its partition models
 SELECT * FROM provision_load($$CREATE TABLE pb.r (id int);$$);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
