@@ -781,9 +781,8 @@ kind_is_top_level(DDLKind kind)
  * executed, append the step to *executed.
  */
 static void
-run_step_internal(const DDLStep *step, List **executed, bool online)
+run_step_internal(const DDLStep *step, RawStmt *raw, List **executed, bool online)
 {
-	RawStmt    *raw;
 	Oid			role;
 	char	   *caller;
 	TrustScope	scope;
@@ -791,8 +790,8 @@ run_step_internal(const DDLStep *step, List **executed, bool online)
 
 	if (kind_is_top_level(step->kind))
 		elog(ERROR, "statement \"%s\" must run at top level", step->sql);
-	raw = (step->kind == DDL_RESTART_SEQUENCE || step->kind == DDL_FILL_DEFAULT) ?
-		NULL : parse_step(step);
+	if (raw == NULL && step->kind != DDL_RESTART_SEQUENCE && step->kind != DDL_FILL_DEFAULT)
+		raw = parse_step(step);
 	role = step_role(step);
 	caller = GetUserNameFromId(GetUserId(), false);
 	trust_enter(role, true, &scope);
@@ -824,14 +823,47 @@ run_step_internal(const DDLStep *step, List **executed, bool online)
 void
 run_step(const DDLStep *step, List **executed)
 {
-	run_step_internal(step, executed, false);
+	run_step_internal(step, NULL, executed, false);
+}
+
+/*
+ * The statements of steps, parsed and checked, in the same order (NULL
+ * for a step that runs no statement), for run_parsed_step() in the same
+ * transaction.  Parsing them all before any runs keeps the parser's
+ * tables in the CPU's caches: one by one between CREATE TABLEs, parsing
+ * cost several times more.
+ */
+List *
+parse_steps(List *steps)
+{
+	List	   *parsed = NIL;
+	ListCell   *lc;
+
+	foreach(lc, steps)
+	{
+		DDLStep    *step = lfirst(lc);
+
+		if (kind_is_top_level(step->kind) || step->kind == DDL_RESTART_SEQUENCE ||
+			step->kind == DDL_FILL_DEFAULT)
+			parsed = lappend(parsed, NULL);
+		else
+			parsed = lappend(parsed, parse_step(step));
+	}
+	return parsed;
+}
+
+/* run step with its statement from parse_steps(); a parse tree runs once */
+void
+run_parsed_step(const DDLStep *step, RawStmt *raw, List **executed)
+{
+	run_step_internal(step, raw, executed, false);
 }
 
 /* a step of an online migration, in a transaction of its own */
 void
 run_online_step(const DDLStep *step)
 {
-	run_step_internal(step, NULL, true);
+	run_step_internal(step, NULL, NULL, true);
 }
 
 /* check a step's statement, without running it */

@@ -137,6 +137,8 @@ extern DDLStep *make_table_step(const Model *model, int m, DDLPhase phase, DDLKi
 extern DDLStep *make_index_step(const Model *model, int m, DDLPhase phase, DDLKind kind,
 								const char *index, const char *other, char *sql);
 extern void run_step(const DDLStep *step, List **executed);
+extern List *parse_steps(List *steps);
+extern void run_parsed_step(const DDLStep *step, RawStmt *raw, List **executed);
 extern void run_online_step(const DDLStep *step);
 extern void run_top_level_step(const DDLStep *step);
 extern void check_step_statement(const DDLStep *step);

@@ -520,7 +520,9 @@ provision_run(const Selection *sel, bool notices, bool *created, bool *obj_creat
 	bool	   *exists = palloc(sizeof(bool) * (nmodels + 1));
 	bool	   *obj_exists = palloc(sizeof(bool) * (sel->nobjects + 1));
 	List	   *steps;
+	List	   *parsed;
 	ListCell   *lc;
+	ListCell   *lp;
 	int			i;
 
 	*nschemas = 0;
@@ -551,11 +553,12 @@ provision_run(const Selection *sel, bool notices, bool *created, bool *obj_creat
 			check_model_names(models[i]);
 	}
 	check_steps_runnable(steps);
-	foreach(lc, steps)
+	parsed = parse_steps(steps);
+	forboth(lc, steps, lp, parsed)
 	{
 		DDLStep    *step = lfirst(lc);
 
-		run_step(step, executed);
+		run_parsed_step(step, lfirst(lp), executed);
 		if (step->schema != NULL)
 		{
 			(*nschemas)++;
