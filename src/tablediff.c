@@ -98,17 +98,28 @@ typedef struct DriftContext
 	char	   *table;			/* quoted, qualified */
 	int			m;				/* index of the model in the run */
 	char	   *cascades;		/* tables any change alters too, or NULL */
+	bool		cascades_known; /* cascades looked up (only once a change is) */
 	List	   *helpers;		/* what an online migration left (helper.c) */
 	List	   *changes;
 } DriftContext;
+
+static char *cascading_tables(Relation rel);
 
 static Change *
 add_change(DriftContext *cx, const char *kind, const char *object,
 		   const char *declared, const char *actual, bool safe)
 {
+	Change	   *change;
+
+	/* pg_inherits is looked at for tables that differ only */
+	if (!cx->cascades_known)
+	{
+		cx->cascades = cascading_tables(cx->rel);
+		cx->cascades_known = true;
+	}
 	/* what ALTER TABLE carries to other tables is never safe */
-	Change	   *change = make_change(cx->table, kind, object, declared, actual,
-									 safe && cx->cascades == NULL);
+	change = make_change(cx->table, kind, object, declared, actual,
+						 safe && cx->cascades == NULL);
 
 	change->cascades = cx->cascades;
 	cx->changes = lappend(cx->changes, change);
@@ -1150,20 +1161,20 @@ static void
 compare_comment(DriftContext *cx, const char *column, const char *declared, const char *actual)
 {
 	Change	   *change;
+	DDLStep    *step;
 
-	DDLStep    *step = ddl_comment(column ? OBJECT_COLUMN : OBJECT_TABLE,
-									   cx->model->schema, cx->model->table, column,
-									   declared,
-									   display_name(cx->model->schema, cx->model->table),
-									   cx->model->declared_by);
-
+	/* the common case, and the no-drift path: no step to build */
+	if (strcmp(declared, actual) == 0)
+		return;
+	step = ddl_comment(column ? OBJECT_COLUMN : OBJECT_TABLE,
+					   cx->model->schema, cx->model->table, column,
+					   declared,
+					   display_name(cx->model->schema, cx->model->table),
+					   cx->model->declared_by);
 	step->model = cx->m;		/* a step of the table's migration */
 	change = comment_change(cx->table, column ? column : cx->table, declared, actual, step);
-	if (change != NULL)
-	{
-		/* a comment is no data, and does not cascade: never made unsafe */
-		cx->changes = lappend(cx->changes, change);
-	}
+	/* a comment is no data, and does not cascade: never made unsafe */
+	cx->changes = lappend(cx->changes, change);
 }
 
 static void
@@ -1409,7 +1420,8 @@ table_drift(Model **models, int nmodels, int m, Relation rel, ObjectModel **inde
 	cx.table = quoted_name(models[m]->schema, models[m]->table);
 	cx.m = m;
 	cx.changes = NIL;
-	cx.cascades = cascading_tables(rel);
+	cx.cascades = NULL;
+	cx.cascades_known = false;
 	cx.helpers = find_helpers(rel, actual);
 	/* a partition's columns are its parent's */
 	if (declared->parent_table == NULL || actual->parent_table == NULL)
