@@ -10,7 +10,8 @@ OBJS         = src/provision.o src/migrate.o src/engine.o src/drift.o src/tabled
                src/registry.o src/definition.o src/trial.o src/inspect.o src/ddl.o \
                src/trust.o src/history.o src/catalog.o src/name.o src/lock.o src/order.o \
                src/change.o src/objects.o src/types.o src/sequence.o src/index.o \
-               src/script.o src/load.o src/loadcache.o src/dump.o src/capture.o
+               src/script.o src/load.o src/loadcache.o src/dump.o src/capture.o \
+               src/relnames.o
 # online migrations (provision_apply)
 OBJS        += src/apply.o src/online.o src/onlineplan.o src/helper.o src/blocking.o \
                src/swap.o src/backfill.o src/txn.o src/worker.o src/shadow.o

@@ -129,6 +129,12 @@ UPDATE @extschema@.provision_registry r
    SET col_comments = pg_catalog.array_fill(''::pg_catalog.text,
                           ARRAY[pg_catalog.cardinality(r.col_names)]);
 
+-- The indexes of key and exclusion constraints share the relation names of
+-- a schema with every model: declaring a model looks up the other models
+-- with a constraint of one of the names it makes (src/relnames.c).
+CREATE INDEX provision_registry_con_names
+    ON @extschema@.provision_registry USING gin (con_names);
+
 -- Models of the other kinds: schemas, enum types, domains, sequences and
 -- indexes, each in its normalized form (see README).  attrs and the
 -- constraint arrays hold what each kind is compared by; their meaning is

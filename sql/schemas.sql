@@ -105,7 +105,10 @@ SELECT action FROM provision_load($$ CREATE DOMAIN shop.price AS numeric(12,2) D
 
 -- the dump reads back to the same models
 CREATE TEMP TABLE dumped AS SELECT provision_dump() AS script;
-SELECT provision_forget(table_name) FROM provision_models WHERE kind IN ('table', 'partition') ORDER BY 1;
+-- (by name: a parent before its partitions, which it forgets with it)
+SELECT table_name, provision_forget(table_name)
+  FROM (SELECT table_name FROM provision_models
+         WHERE kind IN ('table', 'partition') ORDER BY table_name) m;
 SELECT provision_forget_object(kind, table_name) FROM provision_models ORDER BY kind, table_name;
 SELECT count(*) AS models FROM provision_models;
 SELECT count(*) AS declared FROM provision_load((SELECT script FROM dumped));
@@ -114,7 +117,10 @@ SELECT * FROM provision_diff();
 SELECT script FROM dumped;
 
 -- a whole schema captured from the catalogs: the same models
-SELECT provision_forget(table_name) FROM provision_models WHERE kind IN ('table', 'partition') ORDER BY 1;
+-- (by name: a parent before its partitions, which it forgets with it)
+SELECT table_name, provision_forget(table_name)
+  FROM (SELECT table_name FROM provision_models
+         WHERE kind IN ('table', 'partition') ORDER BY table_name) m;
 SELECT provision_forget_object(kind, table_name) FROM provision_models ORDER BY kind, table_name;
 -- (the partition detached above is a plain table now; out of the way)
 DROP TABLE shop.events_2028;
@@ -272,6 +278,9 @@ SELECT provision_forget_object(kind, table_name) FROM provision_models
 DROP SCHEMA kinds;
 
 -- clean up
-SELECT provision_forget(table_name) FROM provision_models WHERE kind IN ('table', 'partition') ORDER BY 1;
+-- (by name: a parent before its partitions, which it forgets with it)
+SELECT table_name, provision_forget(table_name)
+  FROM (SELECT table_name FROM provision_models
+         WHERE kind IN ('table', 'partition') ORDER BY table_name) m;
 SELECT provision_forget_object(kind, table_name) FROM provision_models ORDER BY kind, table_name;
 DROP SCHEMA shop CASCADE;

@@ -76,6 +76,7 @@
 #include "name.h"
 #include "objects.h"
 #include "registry.h"
+#include "relnames.h"
 #include "trial.h"
 
 /* what a declaration declares */
@@ -2166,6 +2167,42 @@ load_report_skipped(List *kinds)
 			 errdetail("Skipped: %s.", counts.data)));
 }
 
+/* whether store_models() stores decl */
+static bool
+is_stored(Script *script, Decl *decl)
+{
+	if (is_serial_sequence(script, decl) ||
+		(decl->kind == DECL_INDEX && decl->object == NULL))
+		return false;
+	return decl->kind != DECL_TABLE || !decl->from_model || decl->changed;
+}
+
+/*
+ * The relation names of the models the script stores, checked together
+ * (see relnames.c): one script may declare two tables whose constraints'
+ * indexes take one name, or replace the model that held a name.
+ */
+static void
+check_script_names(Script *script)
+{
+	List	   *tables = NIL;
+	List	   *objects = NIL;
+	ListCell   *lc;
+
+	foreach(lc, script->decls)
+	{
+		Decl	   *decl = lfirst(lc);
+
+		if (!is_stored(script, decl))
+			continue;
+		if (decl->kind == DECL_TABLE)
+			tables = lappend(tables, decl->model);
+		else
+			objects = lappend(objects, decl->object);
+	}
+	check_relation_names(tables, objects);
+}
+
 static void
 store_models(Script *script)
 {
@@ -2175,16 +2212,13 @@ store_models(Script *script)
 	{
 		Decl	   *decl = lfirst(lc);
 
-		if (is_serial_sequence(script, decl) ||
-			(decl->kind == DECL_INDEX && decl->object == NULL))
+		if (!is_stored(script, decl))
 			continue;
 
 		if (decl->kind == DECL_TABLE)
 		{
 			const char *action;
 
-			if (decl->from_model && !decl->changed)
-				continue;
 			model_render(decl->model, render_body(decl->model->shape));
 			action = table_action(decl);
 			registry_store(decl->model);
@@ -2278,6 +2312,7 @@ load_script(const char *text, bool skip_unsupported, List *live_tables, List *li
 	error_context_stack = errcallback.previous;
 
 	keep_live_texts(&script, live_tables, live_objects);
+	check_script_names(&script);
 	store_models(&script);
 
 	if (script.unsupported != NIL)

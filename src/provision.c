@@ -33,6 +33,7 @@
 #include "online.h"
 #include "order.h"
 #include "registry.h"
+#include "relnames.h"
 
 PG_MODULE_MAGIC;
 
@@ -118,6 +119,7 @@ define_model(const char *schema, const char *table, const char *definition)
 	registry_check_declare_right(false);
 	reject_extension_relation(schema, table, true);
 	model = model_from_definition(schema, table, definition, NULL);
+	check_relation_names(list_make1(model), NIL);
 	registry_store(model);
 	return model;
 }

@@ -1175,7 +1175,7 @@ strings_datum(const RegistryTable *table, int column, char **strings, int count)
  * re-plans after DDL on the registry; a query text not seen before (the
  * extension moved to another schema) is prepared anew.
  */
-#define REGISTRY_PLANS 8
+#define REGISTRY_PLANS 12
 
 static struct
 {
@@ -1329,7 +1329,8 @@ reject_name_of_other_kind(const char *kind, const char *schema, const char *name
 	trust_enter(registry_owner(), true, &scope);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_plan(registry_plan(query, 2, argtypes), args, NULL, true, 0) != SPI_OK_SELECT)
+	/* not read-only: an earlier call of the same statement stored models too */
+	if (SPI_execute_plan(registry_plan(query, 2, argtypes), args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "SPI query \"%s\" failed", query);
 	for (i = 0; i < SPI_processed && other == NULL; i++)
 	{
@@ -1364,6 +1365,148 @@ reject_name_of_other_kind(const char *kind, const char *schema, const char *name
 			 errdetail("\"%s\" is declared as a model of kind %s. Enum types, domains and the row types of tables share the names of types in a schema.",
 					display_name(schema, name), other),
 			 errhint("Forget that model first, or declare this one under another name.")));
+}
+
+/* one query of a registry table as its owner, every row it returns decoded into result */
+static void
+read_as_owner(const ReadRequest *req, const char *query, int nargs, Oid *argtypes,
+			  Datum *args, PtrArray *result)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	TrustScope	scope;
+	RegistryRow row;
+	RegistryRow *layout;
+	uint64		i;
+
+	registry_check_layout(req->table);
+	trust_enter(registry_owner(), true, &scope);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* not read-only: see what an earlier call of the same statement stored */
+	if (SPI_execute_plan(registry_plan(query, nargs, argtypes), args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "SPI query \"%s\" failed", query);
+
+	/* what is kept must outlive SPI: decode in the caller's memory */
+	MemoryContextSwitchTo(caller);
+	layout = palloc(sizeof(RegistryRow));
+	registry_layout(layout, req->table, CreateTupleDescCopy(SPI_tuptable->tupdesc));
+	row = *layout;
+	row.values = palloc(sizeof(Datum) * row.desc->natts);
+	row.nulls = palloc(sizeof(bool) * row.desc->natts);
+	for (i = 0; i < SPI_processed; i++)
+		read_row(req, &row, row.desc, heap_copytuple(SPI_tuptable->vals[i]), layout, result);
+	SPI_finish();
+	trust_leave(&scope);
+}
+
+/* a name[] or text[] of strings */
+static Datum
+names_datum(List *strings, bool as_name)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * (list_length(strings) + 1));
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, strings)
+	{
+		if (as_name)
+		{
+			Name		name = palloc(NAMEDATALEN);
+
+			namestrcpy(name, lfirst(lc));
+			elems[n++] = NameGetDatum(name);
+		}
+		else
+			elems[n++] = CStringGetTextDatum(lfirst(lc));
+	}
+	return PointerGetDatum(as_name
+						   ? construct_array(elems, n, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR)
+						   : construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * The models of schema that may make a relation of one of names (see
+ * relnames.c): the table models named one of names or tables, or whose
+ * name begins with one of prefixes, or one of whose constraints is named
+ * one of names (read with MODEL_DEFINITION: model_shape() decodes their
+ * shapes), sorted by name; and the index and sequence models named one of
+ * names (names only), sorted by kind and name; no table model named one of
+ * except (the models being declared again).  Each is looked up through
+ * an index: the registry's primary key (the schema, then the name),
+ * provision_objects' (the kind, the schema, the name), and the registry's
+ * index of constraint names; only a table's name shortened by PostgreSQL
+ * (prefixes, of names near NAMEDATALEN) is looked for among all the
+ * models of the schema.  Read as the registry's owner, so that a model the
+ * caller cannot see still counts.
+ */
+void
+registry_fetch_name_holders(const char *schema, List *names, List *tables, List *prefixes,
+							List *except, Model ***models, int *nmodels,
+							ObjectModel ***objects, int *nobjects)
+{
+	ReadRequest treq = {&table_registry, {NULL, NULL, NULL}, 0, MODEL_DEFINITION, false};
+	ReadRequest oreq = {&object_registry, {NULL, NULL, NULL}, 0, MODEL_NAMES, true};
+	Oid			argtypes[3] = {NAMEOID, NAMEARRAYOID, NAMEARRAYOID};
+	Oid			textargtypes[3] = {NAMEOID, TEXTARRAYOID, NAMEARRAYOID};
+	Datum		args[3];
+	NameData	schema_key;
+	PtrArray	found = {NULL, 0, 0};
+	int			i,
+				n;
+
+	namestrcpy(&schema_key, schema);
+	args[0] = NameGetDatum(&schema_key);
+	args[2] = names_datum(except, true);
+
+	args[1] = names_datum(list_concat(list_copy(names), tables), true);
+	read_as_owner(&treq, psprintf("SELECT r.* FROM %s r"
+								  " WHERE r.schema_name OPERATOR(pg_catalog.=) $1"
+								  " AND r.table_name OPERATOR(pg_catalog.=) ANY ($2)"
+								  " AND r.table_name OPERATOR(pg_catalog.<>) ALL ($3)",
+								  qualified_name_of(REGISTRY_TABLE)),
+				  3, argtypes, args, &found);
+	args[1] = names_datum(names, false);
+	read_as_owner(&treq, psprintf("SELECT r.* FROM %s r"
+								  " WHERE r.con_names OPERATOR(pg_catalog.&&) $2"
+								  " AND r.schema_name OPERATOR(pg_catalog.=) $1"
+								  " AND r.table_name OPERATOR(pg_catalog.<>) ALL ($3)",
+								  qualified_name_of(REGISTRY_TABLE)),
+				  3, textargtypes, args, &found);
+	if (prefixes != NIL)
+	{
+		args[1] = names_datum(prefixes, false);
+		read_as_owner(&treq, psprintf("SELECT r.* FROM %s r"
+									  " WHERE r.schema_name OPERATOR(pg_catalog.=) $1"
+									  " AND r.table_name::pg_catalog.text OPERATOR(pg_catalog.^@) ANY ($2)"
+									  " AND r.table_name OPERATOR(pg_catalog.<>) ALL ($3)",
+									  qualified_name_of(REGISTRY_TABLE)),
+					  3, textargtypes, args, &found);
+	}
+	/* by name, each once */
+	if (found.n > 1)
+		qsort(found.items, found.n, sizeof(Model *), model_ptr_cmp);
+	for (i = n = 0; i < found.n; i++)
+	{
+		if (n > 0 && model_ptr_cmp(&found.items[n - 1], &found.items[i]) == 0)
+			continue;
+		found.items[n++] = found.items[i];
+	}
+	*models = found.items ? (Model **) found.items : palloc0(sizeof(Model *));
+	*nmodels = n;
+
+	found.items = NULL;
+	found.n = found.allocated = 0;
+	args[1] = names_datum(names, true);
+	read_as_owner(&oreq, psprintf("SELECT o.* FROM %s o"
+								  " WHERE o.kind OPERATOR(pg_catalog.=) ANY ('{index,sequence}'::pg_catalog.text[])"
+								  " AND o.schema_name OPERATOR(pg_catalog.=) $1"
+								  " AND o.object_name OPERATOR(pg_catalog.=) ANY ($2)",
+								  qualified_name_of(OBJECTS_TABLE)),
+				  2, argtypes, args, &found);
+	if (found.n > 1)
+		qsort(found.items, found.n, sizeof(ObjectModel *), object_ptr_cmp);
+	*objects = found.items ? (ObjectModel **) found.items : palloc0(sizeof(ObjectModel *));
+	*nobjects = found.n;
 }
 
 /*

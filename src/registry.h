@@ -26,6 +26,10 @@ extern TableShape *model_shape(const Model *model);
 extern void model_comments(const Model *model, char **comment, int *ncolumns,
 						   char ***names, char ***comments);
 extern void registry_store(const Model *model);
+extern void registry_fetch_name_holders(const char *schema, List *names, List *tables,
+										List *prefixes, List *except, Model ***models,
+										int *nmodels, ObjectModel ***objects,
+										int *nobjects);
 extern bool registry_delete(const char *schema, const char *table);
 
 extern char *registry_fingerprint(void);

@@ -51,11 +51,14 @@ is($node->safe_psql('postgres',
 	'app.existing, app.users', 'both models are there after COMMIT PREPARED');
 
 # the session has a temporary table named like the model's constraint: the
-# trial does not clash with it, and the transaction stays preparable
+# trial does not clash with it, and the transaction stays preparable (the
+# constraint is not named like another model: its index would be that
+# relation, refused with 42P07)
 ($ret, $out, $err) = $node->psql('postgres', q{
-CREATE TEMP TABLE users (x integer);
+CREATE TEMP TABLE more (x integer);
+CREATE TEMP TABLE more_uq (x integer);
 BEGIN;
-SELECT provision_define('app.more', $$ id integer, CONSTRAINT users UNIQUE (id) $$);
+SELECT provision_define('app.more', $$ id integer, CONSTRAINT more_uq UNIQUE (id) $$);
 PREPARE TRANSACTION 'with_clash';
 COMMIT PREPARED 'with_clash';
 });
@@ -63,7 +66,7 @@ is($ret, 0, 'a temporary table named like the model or its constraint does not d
   or diag($err);
 is($node->safe_psql('postgres',
 		q{SELECT definition FROM provision_models WHERE table_name = 'app.more'}),
-	'id integer, CONSTRAINT users UNIQUE (id)', 'the model was declared and committed');
+	'id integer, CONSTRAINT more_uq UNIQUE (id)', 'the model was declared and committed');
 
 is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'provision_trial%'}),
 	'0', 'no scratch schema is left behind');
