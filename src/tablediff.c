@@ -12,8 +12,10 @@
  * a model's own text, or captured, never differs from it.  A serial
  * column equals an integer NOT NULL column whose default is nextval() of a
  * sequence it owns.  Constraints are paired first by identical definition
- * (whatever their names), then a leftover primary key or a leftover with
- * the same name counts as "differs"; the rest are missing or extra.
+ * (whatever their names; among several of one definition, the name the
+ * user gave first, then the same validity), then a leftover primary key or
+ * a leftover with the same name counts as "differs"; the rest are missing
+ * or extra.
  *
  * Every change says whether it is safe: whether it can run without losing
  * data, rewriting data or failing on existing rows.  What is safe: adding
@@ -967,16 +969,37 @@ compare_constraint_family(DriftContext *cx, int ndecl, DeclaredConstraint *decl,
 {
 	bool	   *decl_matched = palloc0(sizeof(bool) * (ndecl + 1));
 	bool	   *live_matched = palloc0(sizeof(bool) * (nlive + 1));
-	int			i,
+	char	   *same = palloc0(sizeof(char) * (ndecl * nlive + 1));
+	int			pass,
+				i,
 				j;
 
-	/* same definition: equal, whatever the names; validated if it is not */
-	for (i = 0; i < ndecl; i++)
+	/*
+	 * Same definition: equal, whatever the names; validated if it is not.
+	 * Several constraints of one definition (one declared NOT VALID, one
+	 * not) pair the name the user gave first, then the same validity, then
+	 * any (pass 0, 1, 2), so that none is reported for another's state.
+	 */
+	for (pass = 0; pass < 3; pass++)
 	{
-		for (j = 0; j < nlive; j++)
+		for (i = 0; i < ndecl; i++)
 		{
-			if (!live_matched[j] && same_constraint(cx, &decl[i], live[j]))
+			if (decl_matched[i])
+				continue;
+			for (j = 0; j < nlive; j++)
 			{
+				char	   *known = &same[i * nlive + j];
+
+				if (live_matched[j] ||
+					(pass == 0 && (!decl[i].explicit_name ||
+								   strcmp(decl[i].name, live[j]->name) != 0)) ||
+					(pass == 1 && live[j]->not_valid != decl[i].not_valid))
+					continue;
+				/* 0: not compared yet (a check may be analyzed: once) */
+				if (*known == 0)
+					*known = same_constraint(cx, &decl[i], live[j]) ? 1 : 2;
+				if (*known != 1)
+					continue;
 				decl_matched[i] = live_matched[j] = true;
 				if (live[j]->not_valid && !decl[i].not_valid)
 				{

@@ -422,10 +422,6 @@ KNOWN_BUGS = {
           'd1/d2/d3 with the CI seed on main a944d5b and 5604ebc, after b2a0c9a fixed the plain '
           'own-default case: another own clause of PARTITION OF (NOT NULL, CHECK, PRIMARY KEY) or '
           'of a pg_dump-style partition still differs; not reduced yet)',
-    'K17': 'a foreign key a script adds NOT VALID comes out of provision_load() valid in the '
-           'model in some path (constraint_not_valid right after the load; seen in d3 with the CI '
-           'seed on main 5604ebc, after d62f606 kept NOT VALID in the paths it knew; not reduced '
-           'yet)',
     'K23': 'a dump read back, every model unchanged, dumps the same statements in another '
            'order (seen once in d2 with the CI seed on main after 5604ebc; not reduced yet: '
            'some order in provision_dump() is not fully determined by the models)',
