@@ -41,7 +41,10 @@ CREATE SEQUENCE le.shared;
 ALTER SEQUENCE le.shared OWNED BY le.a.id;
 CREATE TABLE le.b (id bigint DEFAULT nextval('le.shared'))$$) ORDER BY kind, object;
 SELECT * FROM provision_all();
-SELECT pg_get_serial_sequence('le.a', 'id') AS own, to_regclass('le.shared') IS NOT NULL AS shared_made;
+-- (the column's default names its own sequence; pg_get_serial_sequence()
+-- would pick either of the two sequences the column owns)
+SELECT pg_get_expr(d.adbin, d.adrelid) AS own_default, to_regclass('le.shared') IS NOT NULL AS shared_made
+  FROM pg_attrdef d WHERE d.adrelid = 'le.a'::regclass;
 SELECT * FROM provision_diff();
 
 -- a column of another model's row type (or an array of it), a default that

@@ -55,6 +55,38 @@ SELECT table_name, definition FROM provision_models WHERE table_name = 'nv.u';
 SELECT provision_define('nv.v', 'id int, CONSTRAINT vc CHECK (id > 0) NOT VALID, CHECK (id < 100) NOT VALID');
 SELECT table_name, definition FROM provision_models WHERE table_name = 'nv.v';
 
+-- several constraints of one definition, some added NOT VALID (K17): each
+-- live one is paired with the model's of its name first, then one of the
+-- same validity, so none is reported constraint_not_valid for another's
+-- state (before: w_fk_1, declared valid, took the NOT VALID w_fk_2)
+CREATE TABLE nv.w (id int PRIMARY KEY, n int);
+ALTER TABLE nv.w ADD CONSTRAINT w_fk_0 FOREIGN KEY (id) REFERENCES nv.w (id) NOT VALID;
+ALTER TABLE nv.w ADD CONSTRAINT w_fk_2 FOREIGN KEY (id) REFERENCES nv.w (id) NOT VALID;
+ALTER TABLE nv.w ADD CONSTRAINT w_fk_1 FOREIGN KEY (id) REFERENCES nv.w (id);
+ALTER TABLE nv.w ADD FOREIGN KEY (n) REFERENCES nv.w (id);
+ALTER TABLE nv.w ADD FOREIGN KEY (n) REFERENCES nv.w (id) NOT VALID;
+ALTER TABLE nv.w ADD CONSTRAINT wc_1 CHECK (n > 0);
+ALTER TABLE nv.w ADD CONSTRAINT wc_0 CHECK (n > 0) NOT VALID;
+SELECT * FROM provision_load($$CREATE TABLE nv.w (id int PRIMARY KEY, n int);
+ALTER TABLE nv.w ADD CONSTRAINT w_fk_0 FOREIGN KEY (id) REFERENCES nv.w (id) NOT VALID;
+ALTER TABLE nv.w ADD CONSTRAINT w_fk_2 FOREIGN KEY (id) REFERENCES nv.w (id) NOT VALID;
+ALTER TABLE nv.w ADD CONSTRAINT w_fk_1 FOREIGN KEY (id) REFERENCES nv.w (id);
+ALTER TABLE nv.w ADD FOREIGN KEY (n) REFERENCES nv.w (id);
+ALTER TABLE nv.w ADD FOREIGN KEY (n) REFERENCES nv.w (id) NOT VALID;
+ALTER TABLE nv.w ADD CONSTRAINT wc_1 CHECK (n > 0);
+ALTER TABLE nv.w ADD CONSTRAINT wc_0 CHECK (n > 0) NOT VALID;$$);
+SELECT table_name, definition FROM provision_models WHERE table_name = 'nv.w';
+SELECT * FROM provision_diff('nv.w');
+-- the valid one validated by hand, the other way round: still none
+ALTER TABLE nv.w DROP CONSTRAINT w_fk_1;
+ALTER TABLE nv.w ADD CONSTRAINT w_fk_1 FOREIGN KEY (id) REFERENCES nv.w (id) NOT VALID;
+ALTER TABLE nv.w VALIDATE CONSTRAINT w_fk_2;
+SELECT table_name, change, object, declared, actual FROM provision_diff('nv.w');
+-- a captured table with them: the same
+SELECT provision_forget('nv.w');
+SELECT provision_capture('nv.w');
+SELECT * FROM provision_diff('nv.w');
+
 -- clean up
 SELECT count(provision_forget(table_name)) FROM provision_models WHERE kind IN ('table', 'partition');
 SELECT count(provision_forget_object(kind, table_name)) FROM provision_models;

@@ -987,24 +987,69 @@ partition_own_defaults(const Model *model, const TableShape *shape)
 }
 
 /*
+ * The columns partition model declares NOT NULL of its own: NOT NULL in
+ * its declared shape, but not in its parent's model (a partition's column
+ * is NOT NULL whenever its parent's is; CREATE TABLE ... PARTITION OF
+ * parent (v NOT NULL) or pg_dump's partition created apart and attached
+ * can add it).  Identity columns are NOT NULL by definition.  A parent
+ * without a model (a capture's): all of them.  Returns an array parallel
+ * to shape->columns.
+ */
+bool *
+partition_own_not_null(const Model *model, const TableShape *shape)
+{
+	bool	   *result = palloc0(sizeof(bool) * (shape->ncolumns + 1));
+	Model	   *parent;
+	const TableShape *pshape;
+
+	if (model->parent_table == NULL)
+		return result;
+	parent = registry_fetch(model->parent_schema, model->parent_table, MODEL_SHAPE);
+	pshape = parent != NULL ? model_shape(parent) : NULL;
+	for (int i = 0; i < shape->ncolumns; i++)
+	{
+		const ColumnShape *c = &shape->columns[i];
+		bool		parent_not_null = false;
+
+		if (!c->notnull || c->identity)
+			continue;
+		for (int j = 0; pshape != NULL && j < pshape->ncolumns; j++)
+		{
+			if (strcmp(pshape->columns[j].name, c->name) == 0)
+			{
+				parent_not_null = pshape->columns[j].notnull;
+				break;
+			}
+		}
+		result[i] = !parent_not_null;
+	}
+	return result;
+}
+
+/*
  * What CREATE TABLE ... PARTITION OF lists for partition model: its own
- * column defaults, then its own constraints; "" for none.
+ * column defaults and NOT NULL, then its own constraints; "" for none.
  */
 char *
 render_partition_elements(const Model *model)
 {
 	const TableShape *shape = model_shape(model);
 	const char **defaults = partition_own_defaults(model, shape);
+	bool	   *not_null = partition_own_not_null(model, shape);
 	char	   *constraints = render_constraints(shape);
 	StringInfoData buf;
 
 	initStringInfo(&buf);
 	for (int i = 0; i < shape->ncolumns; i++)
 	{
-		if (defaults[i] == NULL)
+		if (defaults[i] == NULL && !not_null[i])
 			continue;
-		appendStringInfo(&buf, "%s%s DEFAULT %s", buf.len > 0 ? ", " : "",
-						 quote_identifier(shape->columns[i].name), defaults[i]);
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "",
+						 quote_identifier(shape->columns[i].name));
+		if (defaults[i] != NULL)
+			appendStringInfo(&buf, " DEFAULT %s", defaults[i]);
+		if (not_null[i])
+			appendStringInfoString(&buf, " NOT NULL");
 	}
 	if (constraints[0] != '\0')
 		appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "", constraints);

@@ -148,6 +148,7 @@ extern void check_steps_runnable(List *steps);
 extern DDLStep *ddl_create_schema(const char *schema, const char *owner,
 								  const char *run_as, const char *model_name);
 extern const char **partition_own_defaults(const Model *model, const TableShape *shape);
+extern bool *partition_own_not_null(const Model *model, const TableShape *shape);
 extern char *render_partition_elements(const Model *model);
 extern DDLStep *ddl_create_table(const Model *model, int m, const bool *inline_fkeys);
 extern DDLStep *ddl_add_foreign_key(const Model *model, int m, int fkey);

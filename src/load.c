@@ -33,12 +33,15 @@
  * scratch schemas' names put back: those are the models, stored together
  * at the end, in the caller's transaction.  Foreign keys are kept out of
  * the trial, as in provision_define(): rendered from the parse tree, with
- * their referenced table resolved.
+ * their referenced table resolved; a partition's that PostgreSQL would
+ * attach to its parent's is left to the parent's model, worked out from
+ * the order of the script (drop_parent_foreign_keys()).
  *
  * A statement about a table or index the script does not declare (an
  * index, a comment, a constraint) works on its existing model, which the
- * trial creates from the registry first; an object that is neither in the
- * script nor a model is an error.
+ * trial creates from the registry first (a partition under its parent,
+ * when the script works on that one too); an object that is neither in
+ * the script nor a model is an error.
  *
  *-------------------------------------------------------------------------
  */
@@ -104,6 +107,12 @@ typedef struct Decl
 	DefinitionFacts facts;
 	char	   *parent_schema;	/* a partition's parent */
 	char	   *parent_table;
+	List	   *fk_times;		/* when each of facts.foreign_keys was added
+								 * (see statement_time()); -1: before the
+								 * script, a stored model's */
+	bool		attached;		/* made or attached a partition by the script */
+	int			attach_time;	/* ... then */
+	struct FkTable *fk_table;	/* see drop_parent_foreign_keys() */
 	/* indexes */
 	char	   *table_schema;
 	char	   *table_name;
@@ -118,6 +127,7 @@ typedef struct ScriptStmt
 {
 	RawStmt    *raw;
 	int			line;
+	int			seq;			/* its place in the script, from 0 */
 	Node	   *run;			/* what the trial runs, or NULL */
 	Decl	   *index;			/* a CREATE INDEX: its declaration */
 	List	   *materialize;	/* Decl of models first named here */
@@ -651,6 +661,29 @@ target_table(Script *script, RangeVar *rv, int line, const char *what)
 	return decl;
 }
 
+/*
+ * The time of what the statement being declared does, to order foreign
+ * keys and partitions attached (see drop_parent_foreign_keys()): a
+ * partition is made or attached (2 * seq) before the foreign keys the
+ * same statement adds (2 * seq + 1), as CREATE TABLE ... PARTITION OF
+ * clones its parent's before it adds its own.
+ */
+static int
+statement_time(Script *script, bool foreign_key)
+{
+	int			seq = script->current != NULL ? script->current->seq : 0;
+
+	return 2 * seq + (foreign_key ? 1 : 0);
+}
+
+/* the foreign keys decl's facts gained since the last call were added at time */
+static void
+note_fk_times(Decl *decl, int time)
+{
+	while (list_length(decl->fk_times) < list_length(decl->facts.foreign_keys))
+		decl->fk_times = lappend_int(decl->fk_times, time);
+}
+
 /* ALTER TABLE: what the model takes, and what the trial runs */
 static Node *
 declare_alter_table(Script *script, AlterTableStmt *stmt, int line)
@@ -722,6 +755,8 @@ declare_alter_table(Script *script, AlterTableStmt *stmt, int line)
 
 					partition->parent_schema = table->schema;
 					partition->parent_table = table->name;
+					partition->attached = true;
+					partition->attach_time = statement_time(script, false);
 					if (partition->from_model)
 						partition->changed = true;
 					if (script->current != NULL)
@@ -738,6 +773,7 @@ declare_alter_table(Script *script, AlterTableStmt *stmt, int line)
 				break;
 		}
 	}
+	note_fk_times(table, statement_time(script, true));
 	if (kept == NIL)
 		return NULL;
 	stmt->cmds = kept;
@@ -765,6 +801,7 @@ declare_create_table(Script *script, CreateStmt *stmt, int line)
 	decl->facts.table = decl->name;
 	decl->facts.partitioning_allowed = true;
 	collect_facts(stmt, &decl->facts);
+	note_fk_times(decl, statement_time(script, true));
 	if (script->current != NULL)
 	{
 		script->current->creates = decl;
@@ -781,6 +818,8 @@ declare_create_table(Script *script, CreateStmt *stmt, int line)
 		parent_name = parent->name;
 		decl->parent_schema = parent_schema;
 		decl->parent_table = parent_name;
+		decl->attached = true;
+		decl->attach_time = statement_time(script, false);
 		if (script->current != NULL)
 			script->current->partition_of = parent;
 	}
@@ -1481,14 +1520,39 @@ model_statement(Decl *decl, const char *sql, NodeTag tag)
 }
 
 /*
+ * Whether the parent of partition model is in the trial already, as a
+ * partitioned table: declared or made earlier in the script.
+ */
+static bool
+parent_in_trial(Script *script, const Model *model)
+{
+	Decl	   *parent = find_decl(script, DECL_TABLE, model->parent_schema, model->parent_table);
+	const char *scratch;
+	Oid			nspid;
+	Oid			relid;
+
+	if (parent == NULL || (scratch = scratch_of(script, parent->schema)) == NULL ||
+		!OidIsValid(nspid = get_namespace_oid(scratch, true)) ||
+		!OidIsValid(relid = get_relname_relid(parent->name, nspid)))
+		return false;
+	return get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE;
+}
+
+/*
  * A model the script works on but does not declare: created in the trial
  * from the registry, so that the script's statements find it.  Its texts
- * are checked first, as provisioning checks them.
+ * are checked first, as provisioning checks them.  A partition whose
+ * parent is in the trial (and that the script does not attach anew) is
+ * made a partition of it, as provisioning makes it, with its own defaults,
+ * NOT NULL and constraints: so the server checks what the script does to
+ * either against the other (a constraint of the parent's name, 42710).
  */
 static void
 materialize_model(Script *script, Decl *decl)
 {
 	Model	   *model = registry_fetch(decl->schema, decl->name, MODEL_SHAPE);
+	bool	   *no_fkeys = palloc0(sizeof(bool) * (model->nfkeys + 1));
+	DDLStep    *step = ddl_create_table(model, -1, no_fkeys);
 	char	   *sql;
 	CreateStmt *create;
 	AlterTableStmt *not_valid;
@@ -1499,9 +1563,14 @@ materialize_model(Script *script, Decl *decl)
 	int			i;
 
 	check_step_statement(ddl_create_table(model, -1, NULL));
-	sql = psprintf("CREATE TABLE %s (%s)", quoted_name(decl->schema, decl->name), model->body);
-	if (model->partition_by[0] != '\0')
-		sql = psprintf("%s PARTITION BY %s", sql, model->partition_by);
+	if (model->parent_table != NULL && !decl->attached && parent_in_trial(script, model))
+		sql = step->sql;
+	else
+	{
+		sql = psprintf("CREATE TABLE %s (%s)", quoted_name(decl->schema, decl->name), model->body);
+		if (model->partition_by[0] != '\0')
+			sql = psprintf("%s PARTITION BY %s", sql, model->partition_by);
+	}
 	create = (CreateStmt *) model_statement(decl, sql, T_CreateStmt);
 	decl->facts.schema = decl->schema;
 	decl->facts.table = decl->name;
@@ -1527,6 +1596,7 @@ materialize_model(Script *script, Decl *decl)
 			damaged_model(decl, fksql);
 		(void) add_constraint_fact(&decl->facts, con);
 	}
+	note_fk_times(decl, -1);
 	model_comments(model, &comment, &ncolumns, &names, &comments);
 	if (comment[0] != '\0')
 		run_in_trial(script, remap_statement(script, model_statement(decl,
@@ -1981,6 +2051,290 @@ script_trial(void *arg)
 	catalog_search_path_pop(save_nestlevel);
 }
 
+/*
+ * Foreign keys of partitions that PostgreSQL makes their parents': see
+ * drop_parent_foreign_keys().  One table of the load, or an ancestor of
+ * one that the load leaves as it is, and the foreign keys it has (its own
+ * and those it holds for its parent's), in the order they came.
+ */
+typedef struct FkTable
+{
+	const char *schema;
+	const char *name;
+	Model	   *model;			/* its model as the load leaves it */
+	Decl	   *decl;			/* its declaration, or NULL */
+	struct FkTable *parent;
+	List	   *children;		/* FkTable: its partitions so far */
+	List	   *fkeys;			/* FkEntry */
+	bool		settled;		/* see fk_settle() */
+} FkTable;
+
+typedef struct FkEntry
+{
+	const char *signature;
+	const char *name;			/* "" for a name PostgreSQL chose */
+	int			fact;			/* its index in the model's fkeys, or -1 for a
+								 * parent's cloned to it */
+	bool		own;			/* not (yet) a parent's */
+	bool		valid;
+} FkEntry;
+
+typedef struct FkEvent
+{
+	int			time;
+	int			order;			/* at one time: the order it was found in */
+	FkTable    *table;
+	int			fact;			/* a foreign key added; -1: table attached */
+} FkEvent;
+
+static FkTable *
+fk_table(List **tables, Script *script, const char *schema, const char *name, int depth)
+{
+	ListCell   *lc;
+	FkTable    *t;
+	Decl	   *decl = find_decl(script, DECL_TABLE, schema, name);
+
+	if (decl != NULL && decl->fk_table != NULL)
+		return decl->fk_table;
+	/* an ancestor the script does not name: one of a few */
+	foreach(lc, *tables)
+	{
+		t = lfirst(lc);
+		if (t->decl == NULL && strcmp(t->schema, schema) == 0 && strcmp(t->name, name) == 0)
+			return t;
+	}
+	t = palloc0(sizeof(FkTable));
+	t->schema = schema;
+	t->name = name;
+	/* a declaration the trial did not make is its stored model */
+	t->decl = decl != NULL && decl->model != NULL ? decl : NULL;
+	t->model = t->decl != NULL ? decl->model : registry_fetch(schema, name, MODEL_DEFINITION);
+	*tables = lappend(*tables, t);
+	if (decl != NULL)
+		decl->fk_table = t;
+	if (t->model != NULL && t->model->parent_table != NULL && depth < 1000)
+		t->parent = fk_table(tables, script, t->model->parent_schema, t->model->parent_table,
+							 depth + 1);
+	return t;
+}
+
+static void fk_arrive(FkTable *table, const FkEntry *parent_fk, bool settled);
+
+/* a foreign key added to table (or cloned to it): down to its partitions */
+static void
+fk_add(FkTable *table, FkEntry *fk, bool settled)
+{
+	ListCell   *lc;
+
+	table->fkeys = lappend(table->fkeys, fk);
+	foreach(lc, table->children)
+		fk_arrive(lfirst(lc), fk, settled);
+}
+
+/*
+ * A parent's foreign key reaches partition table (added to the parent, or
+ * the partition attached): PostgreSQL takes the partition's own equivalent
+ * one (validated, before 18), the first by name, if it has one (whose
+ * clones its own partitions have already), else clones it.  Settled: what
+ * the catalogs already had before the load, taken as it is.
+ */
+static void
+fk_arrive(FkTable *table, const FkEntry *parent_fk, bool settled)
+{
+	FkEntry    *found = NULL;
+	FkEntry    *clone;
+	ListCell   *lc;
+
+	foreach(lc, table->fkeys)
+	{
+		FkEntry    *fk = lfirst(lc);
+
+		if (settled || !fk->own || (!fk->valid && !PROVISION_FK_ATTACHES_NOT_VALID) ||
+			strcmp(fk->signature, parent_fk->signature) != 0)
+			continue;
+		if (found == NULL || strcmp(fk->name, found->name) < 0)
+			found = fk;
+	}
+	if (found != NULL)
+	{
+		found->own = false;
+		return;
+	}
+	clone = palloc0(sizeof(FkEntry));
+	clone->signature = parent_fk->signature;
+	clone->name = parent_fk->name;
+	clone->fact = -1;
+	clone->own = false;
+	clone->valid = true;
+	fk_add(table, clone, settled);
+}
+
+static FkEntry *
+fk_entry(const Model *model, int i)
+{
+	FkEntry    *fk = palloc0(sizeof(FkEntry));
+
+	fk->signature = model->fkeys[i].signature;
+	fk->name = model->fkeys[i].name;
+	fk->fact = i;
+	fk->own = true;
+	fk->valid = !model->fkeys[i].not_valid;
+	return fk;
+}
+
+/* the table's partitions and foreign keys before the load: settled */
+static void
+fk_settle(FkTable *t)
+{
+	if (t->settled || t->model == NULL)
+		return;
+	t->settled = true;
+	if (t->parent != NULL && (t->decl == NULL || !t->decl->attached))
+	{
+		ListCell   *lc;
+
+		fk_settle(t->parent);
+		t->parent->children = lappend(t->parent->children, t);
+		foreach(lc, t->parent->fkeys)
+			fk_arrive(t, lfirst(lc), true);
+	}
+	for (int i = 0; i < t->model->nfkeys; i++)
+	{
+		/* a stored model's: those the load adds are events */
+		if (t->decl != NULL && (i >= list_length(t->decl->fk_times) ||
+								list_nth_int(t->decl->fk_times, i) >= 0))
+			continue;
+		t->fkeys = lappend(t->fkeys, fk_entry(t->model, i));
+	}
+}
+
+static int
+fk_event_cmp(const void *a, const void *b)
+{
+	const FkEvent *ea = a;
+	const FkEvent *eb = b;
+
+	if (ea->time != eb->time)
+		return ea->time < eb->time ? -1 : 1;
+	return ea->order < eb->order ? -1 : ea->order > eb->order ? 1 : 0;
+}
+
+/*
+ * A partition's foreign key that PostgreSQL made its parent's (it attaches
+ * a partition's equivalent foreign key, validated before 18: the same
+ * columns, referenced table and columns, actions and deferrability, to
+ * its parent's when the parent gets that key or the partition gets
+ * attached under it) is the parent's: a capture of the partition does not show it,
+ * and a model that kept it would be created and dumped with it a second
+ * time next to the parent's (42710 constraint already exists).  Foreign
+ * keys are kept out of the trial, so this is worked out from the script's
+ * order: every foreign key added and every partition made or attached, in
+ * turn, over what the stored models held before.  Taken out of the
+ * partition models the load stores.
+ */
+static void
+drop_parent_foreign_keys(Script *script)
+{
+	List	   *tables = NIL;
+	FkEvent    *events;
+	int			nevents = 0;
+	int			allocated = 0;
+	ListCell   *lc;
+	bool		partitions = false;
+
+	foreach(lc, script->decls)
+	{
+		Decl	   *decl = lfirst(lc);
+
+		if (decl->kind == DECL_TABLE && decl->model != NULL && decl->model->parent_table != NULL)
+			partitions = true;
+	}
+	if (!partitions)
+		return;
+
+	foreach(lc, script->decls)
+	{
+		Decl	   *decl = lfirst(lc);
+
+		if (decl->kind != DECL_TABLE || decl->model == NULL)
+			continue;
+		(void) fk_table(&tables, script, decl->schema, decl->name, 0);
+		allocated += 1 + list_length(decl->fk_times);
+	}
+	foreach(lc, tables)
+		fk_settle(lfirst(lc));
+
+	events = palloc(sizeof(FkEvent) * (allocated + 1));
+	foreach(lc, tables)
+	{
+		FkTable    *t = lfirst(lc);
+
+		if (t->decl == NULL)
+			continue;
+		if (t->decl->attached && t->parent != NULL)
+		{
+			events[nevents].time = t->decl->attach_time;
+			events[nevents].order = nevents;
+			events[nevents].table = t;
+			events[nevents++].fact = -1;
+		}
+		for (int i = 0; i < t->model->nfkeys && i < list_length(t->decl->fk_times); i++)
+		{
+			if (list_nth_int(t->decl->fk_times, i) < 0)
+				continue;
+			events[nevents].time = list_nth_int(t->decl->fk_times, i);
+			events[nevents].order = nevents;
+			events[nevents].table = t;
+			events[nevents++].fact = i;
+		}
+	}
+	/* in the script's order; at one time, in the order of the statement */
+	if (nevents > 1)
+		qsort(events, nevents, sizeof(FkEvent), fk_event_cmp);
+
+	for (int e = 0; e < nevents; e++)
+	{
+		FkTable    *t = events[e].table;
+
+		if (events[e].fact >= 0)
+			fk_add(t, fk_entry(t->model, events[e].fact), false);
+		else
+		{
+			t->parent->children = lappend(t->parent->children, t);
+			foreach(lc, t->parent->fkeys)
+				fk_arrive(t, lfirst(lc), false);
+		}
+	}
+
+	/* what the load stores: its partitions' own foreign keys only */
+	foreach(lc, tables)
+	{
+		FkTable    *t = lfirst(lc);
+		Model	   *model = t->model;
+		bool	   *taken;
+		ListCell   *fc;
+		int			kept = 0;
+
+		if (t->decl == NULL || (t->decl->from_model && !t->decl->changed) ||
+			model->parent_table == NULL || model->nfkeys == 0)
+			continue;
+		taken = palloc0(sizeof(bool) * (model->nfkeys + 1));
+		foreach(fc, t->fkeys)
+		{
+			FkEntry    *fk = lfirst(fc);
+
+			if (fk->fact >= 0 && !fk->own)
+				taken[fk->fact] = true;
+		}
+		for (int i = 0; i < model->nfkeys; i++)
+		{
+			if (!taken[i])
+				model->fkeys[kept++] = model->fkeys[i];
+		}
+		model->nfkeys = kept;
+	}
+}
+
 /* -------------------------------------------------------------- store */
 
 static void
@@ -2240,6 +2594,70 @@ store_models(Script *script)
 /* ------------------------------------------------------------ the load */
 
 /*
+ * A stored partition the script works on is made in the trial under its
+ * stored parent when the script works on that one too (materialize_model()):
+ * the parent made first, then, at the partition's first use.
+ */
+/* the place of ptr in list, or -1 */
+static int
+ptr_position(List *list, void *ptr)
+{
+	ListCell   *lc;
+
+	foreach(lc, list)
+	{
+		if (lfirst(lc) == ptr)
+			return foreach_current_index(lc);
+	}
+	return -1;
+}
+
+static void
+materialize_parents_first(Script *script)
+{
+	bool		moved = true;
+	int			rounds = 0;
+
+	while (moved && rounds++ < 100)
+	{
+		ListCell   *lc;
+
+		moved = false;
+		foreach(lc, script->decls)
+		{
+			Decl	   *decl = lfirst(lc);
+			Model	   *model;
+			Decl	   *parent;
+			ScriptStmt *use;
+			List	   *list;
+			int			at;
+
+			if (decl->kind != DECL_TABLE || !decl->from_model || decl->attached ||
+				decl->first_use == NULL)
+				continue;
+			model = registry_fetch(decl->schema, decl->name, MODEL_DEFINITION);
+			if (model == NULL || model->parent_table == NULL)
+				continue;
+			parent = find_decl(script, DECL_TABLE, model->parent_schema, model->parent_table);
+			if (parent == NULL || !parent->from_model || parent->first_use == NULL)
+				continue;
+			use = decl->first_use;
+			at = ptr_position(use->materialize, decl);
+			if (at < 0 || ptr_position(parent->first_use->materialize, parent) < 0 ||
+				parent->first_use->seq < use->seq ||
+				(parent->first_use == use && ptr_position(use->materialize, parent) < at))
+				continue;
+			parent->first_use->materialize = list_delete_ptr(parent->first_use->materialize,
+															 parent);
+			list = use->materialize;
+			use->materialize = list_insert_nth(list, ptr_position(list, decl), parent);
+			parent->first_use = use;
+			moved = true;
+		}
+	}
+}
+
+/*
  * Declare every object of script, in one transaction; returns LoadRow.
  */
 List *
@@ -2267,6 +2685,7 @@ load_script(const char *text, bool skip_unsupported, List *live_tables, List *li
 
 		ss->raw = lfirst_node(RawStmt, lc);
 		ss->line = statement_line(script.text, ss->raw, &line_from, &line_from_line);
+		ss->seq = list_length(script.stmts);
 		script.stmts = lappend(script.stmts, ss);
 	}
 	foreach(lc, script.stmts)
@@ -2278,6 +2697,7 @@ load_script(const char *text, bool skip_unsupported, List *live_tables, List *li
 		ss->run = declare_statement(&script, ss);
 		script.current_line = 0;
 	}
+	materialize_parents_first(&script);
 
 	if (script.unsupported != NIL && !skip_unsupported)
 	{
@@ -2311,6 +2731,7 @@ load_script(const char *text, bool skip_unsupported, List *live_tables, List *li
 		trial_run(script_trial, &script);
 	error_context_stack = errcallback.previous;
 
+	drop_parent_foreign_keys(&script);
 	keep_live_texts(&script, live_tables, live_objects);
 	check_script_names(&script);
 	store_models(&script);

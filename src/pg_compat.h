@@ -110,6 +110,18 @@
 #define provision_primary_key_index(rel) RelationGetPrimaryKeyIndex(rel)
 #endif
 
+/*
+ * Whether PostgreSQL attaches a partition's equivalent foreign key to its
+ * parent's when that one is NOT VALID too: from 18 on (NOT VALID foreign
+ * keys on partitioned tables); before, only a validated one, and a NOT
+ * VALID one stays the partition's own next to a clone of the parent's.
+ */
+#if PG_VERSION_NUM >= 180000
+#define PROVISION_FK_ATTACHES_NOT_VALID true
+#else
+#define PROVISION_FK_ATTACHES_NOT_VALID false
+#endif
+
 /* ColumnDef.compression arrived in 14 */
 #if PG_VERSION_NUM >= 140000
 #define provision_column_compression(col) ((col)->compression)

@@ -12,8 +12,11 @@
  * a model's own text, or captured, never differs from it.  A serial
  * column equals an integer NOT NULL column whose default is nextval() of a
  * sequence it owns.  Constraints are paired first by identical definition
- * (whatever their names), then a leftover primary key or a leftover with
- * the same name counts as "differs"; the rest are missing or extra.
+ * (whatever their names; among several of one definition, the name the
+ * user gave first, then the same validity), then a leftover primary key or
+ * a leftover with the same name counts as "differs"; the rest are missing
+ * or extra.  A partition's columns are its parent's: only its own
+ * defaults and NOT NULL are compared on it.
  *
  * Every change says whether it is safe: whether it can run without losing
  * data, rewriting data or failing on existing rows.  What is safe: adding
@@ -978,16 +981,37 @@ compare_constraint_family(DriftContext *cx, int ndecl, DeclaredConstraint *decl,
 {
 	bool	   *decl_matched = palloc0(sizeof(bool) * (ndecl + 1));
 	bool	   *live_matched = palloc0(sizeof(bool) * (nlive + 1));
-	int			i,
+	char	   *same = palloc0(sizeof(char) * (ndecl * nlive + 1));
+	int			pass,
+				i,
 				j;
 
-	/* same definition: equal, whatever the names; validated if it is not */
-	for (i = 0; i < ndecl; i++)
+	/*
+	 * Same definition: equal, whatever the names; validated if it is not.
+	 * Several constraints of one definition (one declared NOT VALID, one
+	 * not) pair the name the user gave first, then the same validity, then
+	 * any (pass 0, 1, 2), so that none is reported for another's state.
+	 */
+	for (pass = 0; pass < 3; pass++)
 	{
-		for (j = 0; j < nlive; j++)
+		for (i = 0; i < ndecl; i++)
 		{
-			if (!live_matched[j] && same_constraint(cx, &decl[i], live[j]))
+			if (decl_matched[i])
+				continue;
+			for (j = 0; j < nlive; j++)
 			{
+				char	   *known = &same[i * nlive + j];
+
+				if (live_matched[j] ||
+					(pass == 0 && (!decl[i].explicit_name ||
+								   strcmp(decl[i].name, live[j]->name) != 0)) ||
+					(pass == 1 && live[j]->not_valid != decl[i].not_valid))
+					continue;
+				/* 0: not compared yet (a check may be analyzed: once) */
+				if (*known == 0)
+					*known = same_constraint(cx, &decl[i], live[j]) ? 1 : 2;
+				if (*known != 1)
+					continue;
 				decl_matched[i] = live_matched[j] = true;
 				if (live[j]->not_valid && !decl[i].not_valid)
 				{
@@ -1365,14 +1389,16 @@ compare_indexes(DriftContext *cx, ObjectModel **indexes, int nindexes,
 }
 
 /*
- * A partition's own column defaults (partition_own_defaults()) against its
- * live columns' defaults; the others are its parent's, compared there.
+ * A partition's own column defaults and NOT NULL (partition_own_defaults(),
+ * partition_own_not_null()) against its live columns; the others are its
+ * parent's, compared there.
  */
 static void
-compare_partition_defaults(DriftContext *cx, const TableShape *declared,
-						   const TableShape *actual)
+compare_partition_columns(DriftContext *cx, const TableShape *declared,
+						  const TableShape *actual)
 {
 	const char **own = partition_own_defaults(cx->model, declared);
+	bool	   *own_not_null = partition_own_not_null(cx->model, declared);
 
 	for (int i = 0; i < declared->ncolumns; i++)
 	{
@@ -1380,7 +1406,7 @@ compare_partition_defaults(DriftContext *cx, const TableShape *declared,
 		const ColumnShape *a = NULL;
 		Change	   *change;
 
-		if (own[i] == NULL)
+		if (own[i] == NULL && !own_not_null[i])
 			continue;
 		for (int j = 0; j < actual->ncolumns; j++)
 		{
@@ -1390,15 +1416,27 @@ compare_partition_defaults(DriftContext *cx, const TableShape *declared,
 				break;
 			}
 		}
-		if (a == NULL || a->identity || a->generated || same_default(cx, d, a))
+		if (a == NULL || a->identity || a->generated)
 			continue;
-		change = add_change(cx, "column_default", d->name, d->default_expr,
-							a->default_expr[0] ? a->default_expr : NULL, true);
-		/* the partition's own: ALTER TABLE carries it to no other table */
-		change->safe = true;
-		change->cascades = NULL;
-		add_step(cx, change, PHASE_ALTER_COLUMN, AT_ColumnDefault, d->name,
-				 "ALTER COLUMN %s SET DEFAULT %s", quote_identifier(d->name), d->default_expr);
+		if (own[i] != NULL && !same_default(cx, d, a))
+		{
+			change = add_change(cx, "column_default", d->name, d->default_expr,
+								a->default_expr[0] ? a->default_expr : NULL, true);
+			/* the partition's own: ALTER TABLE carries it to no other table */
+			change->safe = true;
+			change->cascades = NULL;
+			add_step(cx, change, PHASE_ALTER_COLUMN, AT_ColumnDefault, d->name,
+					 "ALTER COLUMN %s SET DEFAULT %s", quote_identifier(d->name), d->default_expr);
+		}
+		if (own_not_null[i] && !a->notnull)
+		{
+			change = add_change(cx, "column_nullability", d->name, "NOT NULL", "NULL", true);
+			/* the partition's own, as its own default is */
+			change->safe = !column_has_nulls(cx, d->name);
+			change->cascades = NULL;
+			add_step(cx, change, PHASE_ALTER_COLUMN, AT_SetNotNull, d->name,
+					 "ALTER COLUMN %s SET NOT NULL", quote_identifier(d->name));
+		}
 	}
 }
 
@@ -1427,7 +1465,7 @@ table_drift(Model **models, int nmodels, int m, Relation rel, ObjectModel **inde
 	if (declared->parent_table == NULL || actual->parent_table == NULL)
 		compare_columns(&cx, declared, actual);
 	else
-		compare_partition_defaults(&cx, declared, actual);
+		compare_partition_columns(&cx, declared, actual);
 	compare_constraints(&cx, declared, actual);
 	compare_partitioning(&cx, declared, actual);
 	compare_partitions(&cx, models, nmodels, rel);
