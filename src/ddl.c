@@ -947,33 +947,49 @@ ddl_create_schema(const char *schema, const char *owner, const char *run_as,
  * gives all of its defaults.  Returns an array parallel to shape->columns
  * (the partition's declared shape): the default, or NULL.
  */
+/*
+ * The column of partition model's parent model named like column c, or
+ * NULL: none, or the parent has no model (a capture's).  The parent's
+ * shape is fetched once: *looked false before the first call, *pshape it.
+ */
+static const ColumnShape *
+parent_column(const Model *model, const TableShape **pshape, bool *looked,
+			  const ColumnShape *c)
+{
+	if (!*looked)
+	{
+		Model	   *parent = registry_fetch(model->parent_schema, model->parent_table,
+											MODEL_SHAPE);
+
+		*pshape = parent != NULL ? model_shape(parent) : NULL;
+		*looked = true;
+	}
+	for (int j = 0; *pshape != NULL && j < (*pshape)->ncolumns; j++)
+	{
+		if (strcmp((*pshape)->columns[j].name, c->name) == 0)
+			return &(*pshape)->columns[j];
+	}
+	return NULL;
+}
+
 const char **
 partition_own_defaults(const Model *model, const TableShape *shape)
 {
 	const char **result = palloc0(sizeof(char *) * (shape->ncolumns + 1));
-	Model	   *parent;
-	const TableShape *pshape;
+	const TableShape *pshape = NULL;
+	bool		looked = false;
 
 	if (model->parent_table == NULL)
 		return result;
 	/* a parent without a model (a capture's): all of them, as load reads them */
-	parent = registry_fetch(model->parent_schema, model->parent_table, MODEL_SHAPE);
-	pshape = parent != NULL ? model_shape(parent) : NULL;
 	for (int i = 0; i < shape->ncolumns; i++)
 	{
 		const ColumnShape *c = &shape->columns[i];
-		const ColumnShape *pc = NULL;
+		const ColumnShape *pc;
 
 		if (c->default_expr[0] == '\0' || c->identity || c->generated || c->serial[0] != '\0')
 			continue;
-		for (int j = 0; pshape != NULL && j < pshape->ncolumns; j++)
-		{
-			if (strcmp(pshape->columns[j].name, c->name) == 0)
-			{
-				pc = &pshape->columns[j];
-				break;
-			}
-		}
+		pc = parent_column(model, &pshape, &looked, c);
 		/* the parent's, in any text either was read back as */
 		if (pc != NULL && (strcmp(pc->default_expr, c->default_expr) == 0 ||
 						   (pc->alt_default[0] != '\0' &&
@@ -999,29 +1015,20 @@ bool *
 partition_own_not_null(const Model *model, const TableShape *shape)
 {
 	bool	   *result = palloc0(sizeof(bool) * (shape->ncolumns + 1));
-	Model	   *parent;
-	const TableShape *pshape;
+	const TableShape *pshape = NULL;
+	bool		looked = false;
 
 	if (model->parent_table == NULL)
 		return result;
-	parent = registry_fetch(model->parent_schema, model->parent_table, MODEL_SHAPE);
-	pshape = parent != NULL ? model_shape(parent) : NULL;
 	for (int i = 0; i < shape->ncolumns; i++)
 	{
 		const ColumnShape *c = &shape->columns[i];
-		bool		parent_not_null = false;
+		const ColumnShape *pc;
 
 		if (!c->notnull || c->identity)
 			continue;
-		for (int j = 0; pshape != NULL && j < pshape->ncolumns; j++)
-		{
-			if (strcmp(pshape->columns[j].name, c->name) == 0)
-			{
-				parent_not_null = pshape->columns[j].notnull;
-				break;
-			}
-		}
-		result[i] = !parent_not_null;
+		pc = parent_column(model, &pshape, &looked, c);
+		result[i] = pc == NULL || !pc->notnull;
 	}
 	return result;
 }
