@@ -23,6 +23,9 @@
  * rows are written, after that check, as the registry's owner with fixed,
  * parameterized statements.  declared_by is the role that called, which
  * is therefore the role whose rights the model's DDL runs with (trust.c).
+ * A model is stored by an UPDATE of its row, else an INSERT, so that under
+ * REPEATABLE READ a row another session changed or deleted since the
+ * snapshot is a serialization failure, never a second row of one model.
  *
  *-------------------------------------------------------------------------
  */
@@ -1171,11 +1174,11 @@ strings_datum(const RegistryTable *table, int column, char **strings, int count)
 /*
  * The registry's few statements, each prepared once per backend: a schema
  * file declares thousands of models, and parsing and planning the same
- * INSERT for each would cost more than the insert.  The plan cache
+ * UPDATE and INSERT for each would cost more than the write.  The plan cache
  * re-plans after DDL on the registry; a query text not seen before (the
  * extension moved to another schema) is prepared anew.
  */
-#define REGISTRY_PLANS 8
+#define REGISTRY_PLANS 16
 
 static struct
 {
@@ -1240,9 +1243,16 @@ registry_write(const char *query, int nargs, Oid *argtypes, Datum *args, char *n
 }
 
 /*
- * INSERT ... ON CONFLICT DO UPDATE of one row of table, built from its
- * descriptor: declared_at is now(), every other column a parameter
- * (isnull[] marks NULLs of nullable columns).
+ * Store one row of table, built from its descriptor: declared_at is now(),
+ * every other column a parameter (isnull[] marks NULLs of nullable
+ * columns).  The row of the same key is updated if there is one, else the
+ * row is inserted (ON CONFLICT DO UPDATE, for a row another session
+ * inserted meanwhile).  The UPDATE comes first so that under REPEATABLE
+ * READ or SERIALIZABLE a row the snapshot sees but another session deleted
+ * (forgot) since is a serialization failure (40001), as it is when that
+ * session changed it: an INSERT alone finds no conflict then, and the
+ * transaction would see the model twice, its old row and the new one (a
+ * dump listed it twice), and bring back what the other session forgot.
  */
 static void
 registry_upsert(const RegistryTable *table, Datum *values, bool *isnull)
@@ -1250,12 +1260,42 @@ registry_upsert(const RegistryTable *table, Datum *values, bool *isnull)
 	Oid			argtypes[Max((int) RC_COUNT, (int) OC_COUNT)];
 	Datum		args[Max((int) RC_COUNT, (int) OC_COUNT)];
 	char		nulls[Max((int) RC_COUNT, (int) OC_COUNT)];
+	int			param[Max((int) RC_COUNT, (int) OC_COUNT)];
 	StringInfoData query;
 	int			nargs = 0;
 	int			k;
 
 	registry_check_layout(table);
+	for (k = 0; k < table->ncolumns; k++)
+	{
+		if (k == table->declared_at)
+			continue;
+		Assert(!isnull[k] || table->columns[k].nullable);
+		argtypes[nargs] = table->columns[k].type;
+		args[nargs] = values[k];
+		nulls[nargs] = isnull[k] ? 'n' : ' ';
+		param[k] = ++nargs;
+	}
+
+	/* the key is the columns before first_updated */
 	initStringInfo(&query);
+	appendStringInfo(&query, "UPDATE %s AS r SET ", qualified_name_of(table->name));
+	for (k = table->first_updated; k < table->ncolumns; k++)
+	{
+		appendStringInfo(&query, "%s%s = ", k > table->first_updated ? ", " : "",
+						 table->columns[k].name);
+		if (k == table->declared_at)
+			appendStringInfoString(&query, "pg_catalog.now()");
+		else
+			appendStringInfo(&query, "$%d", param[k]);
+	}
+	for (k = 0; k < table->first_updated; k++)
+		appendStringInfo(&query, " %s r.%s OPERATOR(pg_catalog.=) $%d", k ? "AND" : "WHERE",
+						 table->columns[k].name, param[k]);
+	if (registry_write(query.data, nargs, argtypes, args, nulls, SPI_OK_UPDATE) > 0)
+		return;
+
+	resetStringInfo(&query);
 	appendStringInfo(&query, "INSERT INTO %s AS r (", qualified_name_of(table->name));
 	for (k = 0; k < table->ncolumns; k++)
 		appendStringInfo(&query, "%s%s", k ? ", " : "", table->columns[k].name);
@@ -1267,13 +1307,7 @@ registry_upsert(const RegistryTable *table, Datum *values, bool *isnull)
 		if (k == table->declared_at)
 			appendStringInfoString(&query, "pg_catalog.now()");
 		else
-		{
-			Assert(!isnull[k] || table->columns[k].nullable);
-			argtypes[nargs] = table->columns[k].type;
-			args[nargs] = values[k];
-			nulls[nargs] = isnull[k] ? 'n' : ' ';
-			appendStringInfo(&query, "$%d", ++nargs);
-		}
+			appendStringInfo(&query, "$%d", param[k]);
 	}
 	appendStringInfo(&query, ") ON CONFLICT (%s) DO UPDATE SET ", table->conflict);
 	for (k = table->first_updated; k < table->ncolumns; k++)
