@@ -1174,11 +1174,11 @@ strings_datum(const RegistryTable *table, int column, char **strings, int count)
 /*
  * The registry's few statements, each prepared once per backend: a schema
  * file declares thousands of models, and parsing and planning the same
- * INSERT for each would cost more than the insert.  The plan cache
+ * UPDATE and INSERT for each would cost more than the write.  The plan cache
  * re-plans after DDL on the registry; a query text not seen before (the
  * extension moved to another schema) is prepared anew.
  */
-#define REGISTRY_PLANS 12
+#define REGISTRY_PLANS 16
 
 static struct
 {
