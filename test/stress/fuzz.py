@@ -505,13 +505,21 @@ STALE_PARTITIONS = """
                                AND p.table_name = r.partition_of_table
      WHERE r.col_names IS DISTINCT FROM p.col_names
         OR r.col_types IS DISTINCT FROM p.col_types
-        OR r.col_collations IS DISTINCT FROM p.col_collations"""
+        OR r.col_collations IS DISTINCT FROM p.col_collations
+        OR EXISTS (SELECT
+                     FROM ROWS FROM (pg_catalog.unnest(p.col_names),
+                                     pg_catalog.unnest(p.col_notnull)) AS pc(n, nn)
+                     JOIN ROWS FROM (pg_catalog.unnest(r.col_names),
+                                     pg_catalog.unnest(r.col_notnull)) AS rc(n, nn)
+                       ON rc.n = pc.n
+                    WHERE pc.nn AND NOT rc.nn)"""
 
 
 def stale_partitions(cur, fn):
-    """the partition models whose columns are not their parent model's (the
-    parent declared again since, with other columns: documented K12; read
-    back, such a partition takes its parent's columns and is "replaced")"""
+    """the partition models whose columns are not their parent model's, or
+    nullable where the parent's are NOT NULL (the parent declared again
+    since: documented K12; read back, such a partition takes its parent's
+    columns and NOT NULL and is "replaced", the dump staying the same)"""
     cur.execute('SAVEPOINT stale')
     try:
         cur.execute(STALE_PARTITIONS.format(reg='%s.provision_registry' % fn['ns']))
