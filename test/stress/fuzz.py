@@ -515,16 +515,34 @@ STALE_PARTITIONS = """
                     WHERE pc.nn AND NOT rc.nn)"""
 
 
+PARTITION_PARENTS = """
+    SELECT pg_catalog.format('%I.%I', r.schema_name, r.table_name),
+           pg_catalog.format('%I.%I', r.partition_of_schema, r.partition_of_table)
+      FROM {reg} r WHERE r.partition_of_table IS NOT NULL"""
+
+
 def stale_partitions(cur, fn):
     """the partition models whose columns are not their parent model's, or
     nullable where the parent's are NOT NULL (the parent declared again
     since: documented K12; read back, such a partition takes its parent's
-    columns and NOT NULL and is "replaced", the dump staying the same)"""
+    columns and NOT NULL and is "replaced", the dump staying the same), and
+    the partitions of such partitions, made under them"""
     cur.execute('SAVEPOINT stale')
     try:
-        cur.execute(STALE_PARTITIONS.format(reg='%s.provision_registry' % fn['ns']))
+        reg = '%s.provision_registry' % fn['ns']
+        cur.execute(STALE_PARTITIONS.format(reg=reg))
         names = {r[0] for r in cur.fetchall()}
+        # a partition of a stale partition is made under it: stale too
+        cur.execute(PARTITION_PARENTS.format(reg=reg))
+        parents = cur.fetchall()
         cur.execute('RELEASE SAVEPOINT stale')
+        grown = True
+        while grown:
+            grown = False
+            for child, parent in parents:
+                if parent in names and child not in names:
+                    names.add(child)
+                    grown = True
         return names
     except psycopg2.Error:
         cur.execute('ROLLBACK TO SAVEPOINT stale')
