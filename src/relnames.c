@@ -441,20 +441,14 @@ report_collision(const Claim *mine, const Claim *other)
 {
 	const char *relation = display_name(mine->schema, mine->name);
 
-	if (mine->chosen && other->chosen)
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_TABLE),
-				 errmsg("cannot declare a model of %s \"%s\": another model makes relation \"%s\"",
-						mine->kind, display_name(mine->schema, mine->model), relation),
-				 errdetail("Relation \"%s\" would be %s, and %s.",
-						   relation, claim_phrase(mine), claim_phrase(other)),
-				 errhint("Declare one of them under another name.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_DUPLICATE_TABLE),
 			 errmsg("cannot declare a model of %s \"%s\": another model makes relation \"%s\"",
 					mine->kind, display_name(mine->schema, mine->model), relation),
 			 errdetail("Relation \"%s\" would be %s, and %s.",
 					   relation, claim_phrase(mine), claim_phrase(other)),
+			 (mine->chosen && other->chosen) ?
+			 errhint("Declare one of them under another name.") :
 			 errhint("PostgreSQL names the index of an unnamed constraint, and the sequence of a serial or identity column, after the table and its columns. Name the constraint, or declare one of the models under another name.")));
 }
 
