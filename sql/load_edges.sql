@@ -72,6 +72,33 @@ CREATE UNIQUE INDEX live_b2 ON le.live (b);
 SELECT provision_capture('le.live');
 SELECT * FROM provision_diff('le.live');
 
+-- keys that ALTER TABLE adds, as pg_dump writes them: on NOT NULL
+-- columns, a deferrable unique key and an exclusion constraint, the trial
+-- only creates their indexes; on a nullable column the primary key makes it
+-- NOT NULL, as ALTER TABLE does
+SELECT * FROM provision_load($$CREATE TABLE le.ka (id int NOT NULL, b int, c box);
+CREATE TABLE le.kb (id int, b int);
+ALTER TABLE ONLY le.ka ADD CONSTRAINT ka_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY le.ka ADD CONSTRAINT ka_b UNIQUE (b) DEFERRABLE INITIALLY DEFERRED,
+    ADD CONSTRAINT ka_c EXCLUDE USING gist (c WITH &&);
+ALTER TABLE le.kb ADD PRIMARY KEY (id, b)$$) ORDER BY kind, object;
+SELECT line FROM regexp_split_to_table(provision_dump('le'), E'\n') line WHERE line LIKE '%le.k%';
+SELECT * FROM provision_all() WHERE table_name LIKE 'le.k%';
+SELECT * FROM provision_diff() WHERE table_name LIKE 'le.k%';
+SELECT count(provision_forget(t)) FROM unnest(ARRAY['le.ka', 'le.kb']) t;
+-- what ALTER TABLE refuses, refused by the load with its line
+SELECT * FROM provision_load($$CREATE TABLE le.kc (id int NOT NULL);
+ALTER TABLE le.kc ADD PRIMARY KEY (nope)$$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM provision_load($$CREATE TABLE le.kc (id int NOT NULL, b int NOT NULL);
+ALTER TABLE le.kc ADD PRIMARY KEY (id);
+ALTER TABLE le.kc ADD PRIMARY KEY (b)$$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT * FROM provision_load($$CREATE TABLE le.kc (id int NOT NULL);
+ALTER TABLE le.kc ADD UNIQUE (id) INCLUDE (nope)$$);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM provision_models WHERE table_name LIKE 'le.k%';
+
 -- forgetting a partitioned table forgets its partitions' models (and
 -- theirs, and their indexes'), as DROP TABLE drops the partitions
 SELECT count(*) FROM provision_load($$CREATE TABLE le.p (id int, v int) PARTITION BY RANGE (id);

@@ -1318,6 +1318,76 @@ registry_upsert(const RegistryTable *table, Datum *values, bool *isnull)
 }
 
 /*
+ * Whether a registry table holds a row whose primary key starts with key
+ * (nkeys values, in the key's order), whatever the caller may read: read
+ * straight through the key's index with the snapshot a query would use.
+ */
+static bool
+registry_has_key(const RegistryTable *table, int nkeys, const char *const *key)
+{
+	Relation	rel = table_open(table_relid(table->name), AccessShareLock);
+	RegistryRow row;
+	ScanKeyData scankeys[3];
+	NameData	names[3];
+	SysScanDesc scan;
+	bool		found;
+	int			i;
+
+	Assert(nkeys > 0 && nkeys <= (int) lengthof(scankeys));
+	registry_layout(&row, table, RelationGetDescr(rel));
+	for (i = 0; i < nkeys; i++)
+	{
+		bool		is_name = table->columns[i].type == NAMEOID;
+
+		if (is_name)
+			namestrcpy(&names[i], key[i]);
+		ScanKeyInit(&scankeys[i], row.attnums[i], BTEqualStrategyNumber,
+					is_name ? F_NAMEEQ : F_TEXTEQ,
+					is_name ? NameGetDatum(&names[i]) : CStringGetTextDatum(key[i]));
+	}
+	PushCopiedSnapshot(GetActiveSnapshot());
+	UpdateActiveSnapshotCommandId();
+	scan = systable_beginscan(rel, provision_primary_key_index(rel), true,
+							  GetActiveSnapshot(), nkeys, scankeys);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	PopActiveSnapshot();
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * Whether a model of another kind than kind may hold schema.name where
+ * reject_name_of_other_kind() would refuse it: a few index probes, so that
+ * the usual case, no such model, costs no query.
+ */
+static bool
+name_maybe_taken(const char *kind, const char *schema, const char *name,
+				 bool is_relation, bool is_type)
+{
+	static const char *const relation_kinds[] = {"sequence", "index"};
+	static const char *const type_kinds[] = {"enum", "domain"};
+	const char *table_key[2] = {schema, name};
+	int			i;
+
+	if (strcmp(kind, "table") != 0 && registry_has_key(&table_registry, 2, table_key))
+		return true;
+	for (i = 0; i < 2; i++)
+	{
+		const char *rel_key[3] = {relation_kinds[i], schema, name};
+		const char *type_key[3] = {type_kinds[i], schema, name};
+
+		if (is_relation && strcmp(kind, relation_kinds[i]) != 0 &&
+			registry_has_key(&object_registry, 3, rel_key))
+			return true;
+		if (is_type && strcmp(kind, type_kinds[i]) != 0 &&
+			registry_has_key(&object_registry, 3, type_key))
+			return true;
+	}
+	return false;
+}
+
+/*
  * Refuse a model of kind (a table or partition: "table") named
  * schema.name when another kind's model already holds that name where
  * PostgreSQL would refuse the two objects side by side: tables,
@@ -1344,6 +1414,8 @@ reject_name_of_other_kind(const char *kind, const char *schema, const char *name
 	bool		is_type = is_table || strcmp(kind, "enum") == 0 || strcmp(kind, "domain") == 0;
 	uint64		i;
 
+	if (!name_maybe_taken(kind, schema, name, is_relation, is_type))
+		return;
 	registry_check_layout(&table_registry);
 	registry_check_layout(&object_registry);
 	namestrcpy(&schema_key, schema);

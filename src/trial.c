@@ -22,6 +22,7 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "commands/defrem.h"
@@ -36,7 +37,9 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/syscache.h"
 
+#include "pg_compat.h"
 #include "registry.h"
 #include "trust.h"
 
@@ -152,6 +155,79 @@ trial_create_table(CreateStmt *stmt, const char *sql, int location, int len)
 }
 
 /*
+ * ALTER TABLE ... ADD CONSTRAINT of primary keys, unique and exclusion
+ * constraints in a trial (what pg_dump writes for every key), the way
+ * ALTER TABLE runs them but with their indexes not built and no TOAST
+ * table: ALTER TABLE makes the TOAST table that trial_create_table() left
+ * out, which with the index build was most of the statement's work.  Only
+ * for a plain table with no partitions or inheritance children, and only
+ * when ALTER TABLE would do nothing but create the indexes (the key's
+ * columns already NOT NULL); otherwise false, and nothing was done.
+ */
+static bool
+trial_add_key_constraints(AlterTableStmt *stmt, const char *sql)
+{
+	Oid			relid;
+	List	   *before = NIL;
+	List	   *after = NIL;
+	AlterTableStmt *transformed;
+	ListCell   *lc;
+
+	if (provision_alter_table_objtype(stmt) != OBJECT_TABLE)
+		return false;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		Constraint *con = (Constraint *) cmd->def;
+
+		if (cmd->subtype != AT_AddConstraint || !IsA(con, Constraint) ||
+			(con->contype != CONSTR_PRIMARY && con->contype != CONSTR_UNIQUE &&
+			 con->contype != CONSTR_EXCLUSION) ||
+			con->indexname != NULL)
+			return false;
+	}
+
+	/* locked as ALTER TABLE locks it, before it is looked at */
+	relid = RangeVarGetRelidExtended(stmt->relation, AccessExclusiveLock,
+									 stmt->missing_ok ? RVR_MISSING_OK : 0,
+									 RangeVarCallbackOwnsRelation, NULL);
+	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_RELATION ||
+		get_rel_relispartition(relid) || has_subclass(relid))
+		return false;
+
+	transformed = transformAlterTableStmt(relid, stmt, sql, &before, &after);
+	if (before != NIL || after != NIL)
+		return false;
+	foreach(lc, transformed->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		HeapTuple	att;
+		bool		not_null;
+
+		if (cmd->subtype == AT_AddIndex)
+			continue;
+		/* a key column's SET NOT NULL: nothing to do when it is NOT NULL */
+		if (cmd->subtype != AT_SetNotNull)
+			return false;
+		att = SearchSysCacheAttName(relid, cmd->name);
+		if (!HeapTupleIsValid(att))
+			return false;
+		not_null = ((Form_pg_attribute) GETSTRUCT(att))->attnotnull;
+		ReleaseSysCache(att);
+		if (!not_null)
+			return false;
+	}
+	foreach(lc, transformed->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_AddIndex)
+			trial_define_index(castNode(IndexStmt, cmd->def), sql);
+	}
+	return true;
+}
+
+/*
  * Run one parsed statement of a trial as the current role, restricted.
  * Only inside trial_run().
  */
@@ -165,6 +241,9 @@ trial_utility(Node *stmt, const char *sql, int location, int len)
 		trial_define_index((IndexStmt *) stmt, sql);
 	else if (IsA(stmt, CreateStmt))
 		trial_create_table((CreateStmt *) stmt, sql, location, len);
+	else if (IsA(stmt, AlterTableStmt) &&
+			 trial_add_key_constraints((AlterTableStmt *) stmt, sql))
+		;
 	else
 		run_subcommand(stmt, sql, location, len);
 	trust_leave(&scope);
