@@ -1467,9 +1467,24 @@ unremap_object(Script *script, ObjectModel *obj)
 static void
 run_in_trial(Script *script, Node *stmt, int line, bool in_script)
 {
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext statement;
+
 	script->current_line = line;
 	script->positions_in_script = in_script;
-	trial_utility(stmt, script->text, -1, 0);
+
+	/*
+	 * What running it allocates is of no use afterwards: freed with each
+	 * statement rather than kept to the end of the load, where a schema
+	 * file's thousands of statements made it tens of megabytes.  It runs
+	 * on a copy, so that nothing kept points into that memory.
+	 */
+	statement = AllocSetContextCreate(caller, "provision trial statement",
+									  ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(statement);
+	trial_utility(copyObject(stmt), script->text, -1, 0);
+	MemoryContextSwitchTo(caller);
+	MemoryContextDelete(statement);
 	script->current_line = 0;
 	script->positions_in_script = true;
 }

@@ -1243,81 +1243,6 @@ registry_write(const char *query, int nargs, Oid *argtypes, Datum *args, char *n
 }
 
 /*
- * Store one row of table, built from its descriptor: declared_at is now(),
- * every other column a parameter (isnull[] marks NULLs of nullable
- * columns).  The row of the same key is updated if there is one, else the
- * row is inserted (ON CONFLICT DO UPDATE, for a row another session
- * inserted meanwhile).  The UPDATE comes first so that under REPEATABLE
- * READ or SERIALIZABLE a row the snapshot sees but another session deleted
- * (forgot) since is a serialization failure (40001), as it is when that
- * session changed it: an INSERT alone finds no conflict then, and the
- * transaction would see the model twice, its old row and the new one (a
- * dump listed it twice), and bring back what the other session forgot.
- */
-static void
-registry_upsert(const RegistryTable *table, Datum *values, bool *isnull)
-{
-	Oid			argtypes[Max((int) RC_COUNT, (int) OC_COUNT)];
-	Datum		args[Max((int) RC_COUNT, (int) OC_COUNT)];
-	char		nulls[Max((int) RC_COUNT, (int) OC_COUNT)];
-	int			param[Max((int) RC_COUNT, (int) OC_COUNT)];
-	StringInfoData query;
-	int			nargs = 0;
-	int			k;
-
-	registry_check_layout(table);
-	for (k = 0; k < table->ncolumns; k++)
-	{
-		if (k == table->declared_at)
-			continue;
-		Assert(!isnull[k] || table->columns[k].nullable);
-		argtypes[nargs] = table->columns[k].type;
-		args[nargs] = values[k];
-		nulls[nargs] = isnull[k] ? 'n' : ' ';
-		param[k] = ++nargs;
-	}
-
-	/* the key is the columns before first_updated */
-	initStringInfo(&query);
-	appendStringInfo(&query, "UPDATE %s AS r SET ", qualified_name_of(table->name));
-	for (k = table->first_updated; k < table->ncolumns; k++)
-	{
-		appendStringInfo(&query, "%s%s = ", k > table->first_updated ? ", " : "",
-						 table->columns[k].name);
-		if (k == table->declared_at)
-			appendStringInfoString(&query, "pg_catalog.now()");
-		else
-			appendStringInfo(&query, "$%d", param[k]);
-	}
-	for (k = 0; k < table->first_updated; k++)
-		appendStringInfo(&query, " %s r.%s OPERATOR(pg_catalog.=) $%d", k ? "AND" : "WHERE",
-						 table->columns[k].name, param[k]);
-	if (registry_write(query.data, nargs, argtypes, args, nulls, SPI_OK_UPDATE) > 0)
-		return;
-
-	resetStringInfo(&query);
-	appendStringInfo(&query, "INSERT INTO %s AS r (", qualified_name_of(table->name));
-	for (k = 0; k < table->ncolumns; k++)
-		appendStringInfo(&query, "%s%s", k ? ", " : "", table->columns[k].name);
-	appendStringInfoString(&query, ") VALUES (");
-	for (k = 0; k < table->ncolumns; k++)
-	{
-		if (k > 0)
-			appendStringInfoString(&query, ", ");
-		if (k == table->declared_at)
-			appendStringInfoString(&query, "pg_catalog.now()");
-		else
-			appendStringInfo(&query, "$%d", param[k]);
-	}
-	appendStringInfo(&query, ") ON CONFLICT (%s) DO UPDATE SET ", table->conflict);
-	for (k = table->first_updated; k < table->ncolumns; k++)
-		appendStringInfo(&query, "%s%s = excluded.%s", k > table->first_updated ? ", " : "",
-						 table->columns[k].name, table->columns[k].name);
-
-	(void) registry_write(query.data, nargs, argtypes, args, nulls, SPI_OK_INSERT);
-}
-
-/*
  * Whether a registry table holds a row whose primary key starts with key
  * (nkeys values, in the key's order), whatever the caller may read: read
  * straight through the key's index with the snapshot a query would use.
@@ -1354,6 +1279,93 @@ registry_has_key(const RegistryTable *table, int nkeys, const char *const *key)
 	PopActiveSnapshot();
 	table_close(rel, AccessShareLock);
 	return found;
+}
+
+/*
+ * Store one row of table, built from its descriptor: declared_at is now(),
+ * every other column a parameter (isnull[] marks NULLs of nullable
+ * columns).  The row of the same key is updated if there is one, else the
+ * row is inserted (ON CONFLICT DO UPDATE, for a row another session
+ * inserted meanwhile).  The UPDATE comes first so that under REPEATABLE
+ * READ or SERIALIZABLE a row the snapshot sees but another session deleted
+ * (forgot) since is a serialization failure (40001), as it is when that
+ * session changed it: an INSERT alone finds no conflict then, and the
+ * transaction would see the model twice, its old row and the new one (a
+ * dump listed it twice), and bring back what the other session forgot.
+ */
+static void
+registry_upsert(const RegistryTable *table, Datum *values, bool *isnull)
+{
+	Oid			argtypes[Max((int) RC_COUNT, (int) OC_COUNT)];
+	Datum		args[Max((int) RC_COUNT, (int) OC_COUNT)];
+	char		nulls[Max((int) RC_COUNT, (int) OC_COUNT)];
+	int			param[Max((int) RC_COUNT, (int) OC_COUNT)];
+	const char *key[3];
+	StringInfoData query;
+	int			nargs = 0;
+	int			k;
+
+	registry_check_layout(table);
+	for (k = 0; k < table->ncolumns; k++)
+	{
+		if (k == table->declared_at)
+			continue;
+		Assert(!isnull[k] || table->columns[k].nullable);
+		argtypes[nargs] = table->columns[k].type;
+		args[nargs] = values[k];
+		nulls[nargs] = isnull[k] ? 'n' : ' ';
+		param[k] = ++nargs;
+	}
+
+	/*
+	 * The key is the columns before first_updated.  With no row of it in the
+	 * snapshot the UPDATE would change nothing (a row a concurrent declarer
+	 * committed since is the INSERT's conflict), so it is not run.
+	 */
+	Assert(table->first_updated <= (int) lengthof(key));
+	for (k = 0; k < table->first_updated; k++)
+		key[k] = table->columns[k].type == NAMEOID ? NameStr(*DatumGetName(values[k])) :
+			TextDatumGetCString(values[k]);
+	if (registry_has_key(table, table->first_updated, key))
+	{
+		initStringInfo(&query);
+		appendStringInfo(&query, "UPDATE %s AS r SET ", qualified_name_of(table->name));
+		for (k = table->first_updated; k < table->ncolumns; k++)
+		{
+			appendStringInfo(&query, "%s%s = ", k > table->first_updated ? ", " : "",
+							 table->columns[k].name);
+			if (k == table->declared_at)
+				appendStringInfoString(&query, "pg_catalog.now()");
+			else
+				appendStringInfo(&query, "$%d", param[k]);
+		}
+		for (k = 0; k < table->first_updated; k++)
+			appendStringInfo(&query, " %s r.%s OPERATOR(pg_catalog.=) $%d", k ? "AND" : "WHERE",
+							 table->columns[k].name, param[k]);
+		if (registry_write(query.data, nargs, argtypes, args, nulls, SPI_OK_UPDATE) > 0)
+			return;
+	}
+
+	initStringInfo(&query);
+	appendStringInfo(&query, "INSERT INTO %s AS r (", qualified_name_of(table->name));
+	for (k = 0; k < table->ncolumns; k++)
+		appendStringInfo(&query, "%s%s", k ? ", " : "", table->columns[k].name);
+	appendStringInfoString(&query, ") VALUES (");
+	for (k = 0; k < table->ncolumns; k++)
+	{
+		if (k > 0)
+			appendStringInfoString(&query, ", ");
+		if (k == table->declared_at)
+			appendStringInfoString(&query, "pg_catalog.now()");
+		else
+			appendStringInfo(&query, "$%d", param[k]);
+	}
+	appendStringInfo(&query, ") ON CONFLICT (%s) DO UPDATE SET ", table->conflict);
+	for (k = table->first_updated; k < table->ncolumns; k++)
+		appendStringInfo(&query, "%s%s = excluded.%s", k > table->first_updated ? ", " : "",
+						 table->columns[k].name, table->columns[k].name);
+
+	(void) registry_write(query.data, nargs, argtypes, args, nulls, SPI_OK_INSERT);
 }
 
 /*
