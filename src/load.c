@@ -1970,7 +1970,8 @@ script_trial(void *arg)
 		}
 		if (ss->run == NULL)
 			continue;
-		if (ss->index != NULL)
+		/* an unnamed index: found afterwards as the one that was not there */
+		if (ss->index != NULL && ss->index->name == NULL)
 		{
 			Decl	   *table = find_decl(script, DECL_TABLE, ss->index->table_schema,
 										  ss->index->table_name);
@@ -1986,24 +1987,23 @@ script_trial(void *arg)
 		/* a table declared again: its partition models with it */
 		if (ss->creates != NULL)
 			make_siblings(script, ss->creates, ss->line);
-		if (ss->index != NULL)
+		if (ss->index != NULL && ss->index->name != NULL)
+			ss->index->oid = scratch_oid(script, ss->index);
+		else if (ss->index != NULL)
 		{
 			Decl	   *table = find_decl(script, DECL_TABLE, ss->index->table_schema,
 										  ss->index->table_name);
 			List	   *after = scratch_indexes(scratch_oid(script, table));
 			ListCell   *ic;
 
-			/* the new one; an unnamed index gets the name the server chose */
+			/* the new one, with the name the server chose */
 			foreach(ic, after)
 			{
 				if (!list_member_oid(before, lfirst_oid(ic)))
 					ss->index->oid = lfirst_oid(ic);
 			}
-			if (ss->index->name == NULL)
-			{
-				ss->index->name = get_rel_name(ss->index->oid);
-				index_decl(script, ss->index);
-			}
+			ss->index->name = get_rel_name(ss->index->oid);
+			index_decl(script, ss->index);
 		}
 	}
 	AtEOXact_GUC(false, save_nestlevel);
