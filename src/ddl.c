@@ -787,11 +787,22 @@ run_step_internal(const DDLStep *step, RawStmt *raw, List **executed, bool onlin
 	char	   *caller;
 	TrustScope	scope;
 	char		timeout[32];
+	MemoryContext memory;
+	MemoryContext caller_memory;
 
 	if (kind_is_top_level(step->kind))
 		elog(ERROR, "statement \"%s\" must run at top level", step->sql);
 	if (raw == NULL && step->kind != DDL_RESTART_SEQUENCE && step->kind != DDL_FILL_DEFAULT)
 		raw = parse_step(step);
+
+	/*
+	 * What running it allocates is freed with it, rather than kept to the end
+	 * of a provision_all() that may run thousands of steps.  The parse tree
+	 * runs once: nothing reads it afterwards.
+	 */
+	memory = AllocSetContextCreate(CurrentMemoryContext, "provision step",
+								   ALLOCSET_DEFAULT_SIZES);
+	caller_memory = MemoryContextSwitchTo(memory);
 	role = step_role(step);
 	caller = GetUserNameFromId(GetUserId(), false);
 	trust_enter(role, true, &scope);
@@ -811,6 +822,8 @@ run_step_internal(const DDLStep *step, RawStmt *raw, List **executed, bool onlin
 	trust_leave(&scope);
 
 	history_record(step->table, step->sql, caller, GetUserNameFromId(role, false), online);
+	MemoryContextSwitchTo(caller_memory);
+	MemoryContextDelete(memory);
 	if (executed != NULL)
 	{
 		DDLStep    *copy = palloc(sizeof(DDLStep));

@@ -2576,6 +2576,11 @@ static void
 store_models(Script *script)
 {
 	ListCell   *lc;
+	MemoryContext caller = CurrentMemoryContext;
+
+	/* a write's queries and values, of no use once it is done */
+	MemoryContext write = AllocSetContextCreate(caller, "provision registry write",
+												ALLOCSET_DEFAULT_SIZES);
 
 	foreach(lc, script->decls)
 	{
@@ -2590,7 +2595,10 @@ store_models(Script *script)
 
 			model_render(decl->model, render_body(decl->model->shape));
 			action = table_action(decl);
+			MemoryContextSwitchTo(write);
 			registry_store(decl->model);
+			MemoryContextSwitchTo(caller);
+			MemoryContextReset(write);
 			add_row(script, decl->model->parent_table ? "partition" : "table",
 					quoted_name(decl->schema, decl->name), action);
 		}
@@ -2600,10 +2608,14 @@ store_models(Script *script)
 
 			decl->object->declared_by = GetUserNameFromId(GetUserId(), false);
 			action = object_action(decl->object);
+			MemoryContextSwitchTo(write);
 			registry_store_object(decl->object);
+			MemoryContextSwitchTo(caller);
+			MemoryContextReset(write);
 			add_row(script, decl_kind_names[decl->kind], object_display(decl->object), action);
 		}
 	}
+	MemoryContextDelete(write);
 }
 
 /* ------------------------------------------------------------ the load */
