@@ -85,7 +85,7 @@ SELECT * FROM provision_load(provision_dump('pn')) WHERE action <> 'unchanged';
 -- equivalent to a parent's, added before it or before the partition is
 -- attached, is attached to the parent's, which a capture does not show; one
 -- added after stays the partition's own (and a NOT VALID one added before,
--- until 18: not shown here, where 18 differs).  The script, run as
+-- until 18: see partition_fk_not_valid).  The script, run as
 -- DDL, then loaded: no drift; its dump repeats none of the parent's (before:
 -- ALTER TABLE pf.p1 ADD CONSTRAINT fk ..., 42710 when provisioned)
 SELECT set_config('pf.script', $$CREATE SCHEMA pf;

@@ -113,8 +113,9 @@
 /*
  * Whether PostgreSQL attaches a partition's equivalent foreign key to its
  * parent's when that one is NOT VALID too: from 18 on (NOT VALID foreign
- * keys on partitioned tables); before, only a validated one, and a NOT
- * VALID one stays the partition's own next to a clone of the parent's.
+ * keys on partitioned tables), validating it; before, only a validated
+ * one, and a NOT VALID one stays the partition's own next to a clone of
+ * the parent's (sql/partition_fk_not_valid shows both).
  */
 #if PG_VERSION_NUM >= 180000
 #define PROVISION_FK_ATTACHES_NOT_VALID true

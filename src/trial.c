@@ -154,6 +154,20 @@ trial_create_table(CreateStmt *stmt, const char *sql, int location, int len)
 	}
 }
 
+/* whether relid has a column of that name, and it is NOT NULL */
+static bool
+column_is_not_null(Oid relid, const char *name)
+{
+	HeapTuple	att = SearchSysCacheAttName(relid, name);
+	bool		not_null;
+
+	if (!HeapTupleIsValid(att))
+		return false;
+	not_null = ((Form_pg_attribute) GETSTRUCT(att))->attnotnull;
+	ReleaseSysCache(att);
+	return not_null;
+}
+
 /*
  * ALTER TABLE ... ADD CONSTRAINT of primary keys, unique and exclusion
  * constraints in a trial (what pg_dump writes for every key), the way
@@ -195,26 +209,38 @@ trial_add_key_constraints(AlterTableStmt *stmt, const char *sql)
 		get_rel_relispartition(relid) || has_subclass(relid))
 		return false;
 
-	transformed = transformAlterTableStmt(relid, stmt, sql, &before, &after);
+	/* on a copy: 18 changes the statement it transforms, which may yet run */
+	transformed = transformAlterTableStmt(relid, copyObject(stmt), sql, &before, &after);
 	if (before != NIL || after != NIL)
 		return false;
 	foreach(lc, transformed->cmds)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
-		HeapTuple	att;
-		bool		not_null;
 
 		if (cmd->subtype == AT_AddIndex)
+		{
+			IndexStmt  *index = castNode(IndexStmt, cmd->def);
+			ListCell   *ec;
+
+			/*
+			 * A primary key's columns must be NOT NULL already: ALTER TABLE
+			 * would make them so (before 18 through SET NOT NULL commands
+			 * of the transformed statement, checked below; from 18 on in
+			 * its own preparation).
+			 */
+			if (!index->primary)
+				continue;
+			foreach(ec, index->indexParams)
+			{
+				IndexElem  *elem = lfirst_node(IndexElem, ec);
+
+				if (elem->name == NULL || !column_is_not_null(relid, elem->name))
+					return false;
+			}
 			continue;
+		}
 		/* a key column's SET NOT NULL: nothing to do when it is NOT NULL */
-		if (cmd->subtype != AT_SetNotNull)
-			return false;
-		att = SearchSysCacheAttName(relid, cmd->name);
-		if (!HeapTupleIsValid(att))
-			return false;
-		not_null = ((Form_pg_attribute) GETSTRUCT(att))->attnotnull;
-		ReleaseSysCache(att);
-		if (!not_null)
+		if (cmd->subtype != AT_SetNotNull || !column_is_not_null(relid, cmd->name))
 			return false;
 	}
 	foreach(lc, transformed->cmds)
