@@ -952,6 +952,51 @@ read_through_sql(const ReadRequest *req, PtrArray *result)
 }
 
 /*
+ * A scan of a registry table, laid out as row, for the rows whose primary
+ * key starts with key (nkeys values; none: every row), under the active
+ * snapshot with what this transaction wrote so far, as SPI would see it.
+ */
+typedef struct KeyScan
+{
+	ScanKeyData scankeys[3];
+	NameData	names[3];
+	SysScanDesc scan;
+} KeyScan;
+
+static void
+key_scan_begin(KeyScan *ks, Relation rel, const RegistryRow *row, int nkeys,
+			   const char *const *key)
+{
+	int			i;
+
+	Assert(nkeys >= 0 && nkeys <= (int) lengthof(ks->scankeys));
+	PushCopiedSnapshot(GetActiveSnapshot());
+	UpdateActiveSnapshotCommandId();
+	for (i = 0; i < nkeys; i++)
+	{
+		bool		is_name = row->table->columns[i].type == NAMEOID;
+
+		if (is_name)
+			namestrcpy(&ks->names[i], key[i]);
+		ScanKeyInit(&ks->scankeys[i], row->attnums[i], BTEqualStrategyNumber,
+					is_name ? F_NAMEEQ : F_TEXTEQ,
+					is_name ? NameGetDatum(&ks->names[i]) : CStringGetTextDatum(key[i]));
+	}
+	if (nkeys > 0)
+		ks->scan = systable_beginscan(rel, provision_primary_key_index(rel), true,
+									  GetActiveSnapshot(), nkeys, ks->scankeys);
+	else
+		ks->scan = systable_beginscan(rel, InvalidOid, false, GetActiveSnapshot(), 0, NULL);
+}
+
+static void
+key_scan_end(KeyScan *ks)
+{
+	systable_endscan(ks->scan);
+	PopActiveSnapshot();
+}
+
+/*
  * Read rows of a registry table (one, or all): straight from the heap
  * through its primary key index, with the snapshot an SQL query would use,
  * or through SQL where row-level security applies.  The direct read is the
@@ -965,9 +1010,7 @@ registry_read(const ReadRequest *req)
 	PtrArray	result = {NULL, 0, 0};
 	Relation	rel;
 	RegistryRow row;
-	SysScanDesc scan;
-	ScanKeyData scankeys[3];
-	NameData	keys[3];
+	KeyScan		scan;
 	HeapTuple	tuple;
 	RegistryRow *layout = NULL;
 	TupleDesc	deform_desc;
@@ -1008,31 +1051,10 @@ registry_read(const ReadRequest *req)
 		layout->desc = CreateTupleDescCopy(row.desc);
 	}
 
-	/* see what this transaction wrote so far, as SPI would */
-	PushCopiedSnapshot(GetActiveSnapshot());
-	UpdateActiveSnapshotCommandId();
-	if (req->nkeys > 0)
-	{
-		for (i = 0; i < req->nkeys; i++)
-		{
-			bool		is_name = req->table->columns[i].type == NAMEOID;
-
-			if (is_name)
-				namestrcpy(&keys[i], req->key[i]);
-			ScanKeyInit(&scankeys[i], row.attnums[i], BTEqualStrategyNumber,
-						is_name ? F_NAMEEQ : F_TEXTEQ,
-						is_name ? NameGetDatum(&keys[i]) : CStringGetTextDatum(req->key[i]));
-		}
-		scan = systable_beginscan(rel, provision_primary_key_index(rel), true,
-								  GetActiveSnapshot(), req->nkeys, scankeys);
-	}
-	else
-		scan = systable_beginscan(rel, InvalidOid, false, GetActiveSnapshot(), 0, NULL);
-
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	key_scan_begin(&scan, rel, &row, req->nkeys, req->key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan.scan)))
 		read_row(req, &row, deform_desc, tuple, layout, &result);
-	systable_endscan(scan);
-	PopActiveSnapshot();
+	key_scan_end(&scan);
 	table_close(rel, AccessShareLock);
 	return result;
 }
@@ -1252,31 +1274,14 @@ registry_has_key(const RegistryTable *table, int nkeys, const char *const *key)
 {
 	Relation	rel = table_open(table_relid(table->name), AccessShareLock);
 	RegistryRow row;
-	ScanKeyData scankeys[3];
-	NameData	names[3];
-	SysScanDesc scan;
+	KeyScan		scan;
 	bool		found;
-	int			i;
 
-	Assert(nkeys > 0 && nkeys <= (int) lengthof(scankeys));
+	Assert(nkeys > 0);
 	registry_layout(&row, table, RelationGetDescr(rel));
-	for (i = 0; i < nkeys; i++)
-	{
-		bool		is_name = table->columns[i].type == NAMEOID;
-
-		if (is_name)
-			namestrcpy(&names[i], key[i]);
-		ScanKeyInit(&scankeys[i], row.attnums[i], BTEqualStrategyNumber,
-					is_name ? F_NAMEEQ : F_TEXTEQ,
-					is_name ? NameGetDatum(&names[i]) : CStringGetTextDatum(key[i]));
-	}
-	PushCopiedSnapshot(GetActiveSnapshot());
-	UpdateActiveSnapshotCommandId();
-	scan = systable_beginscan(rel, provision_primary_key_index(rel), true,
-							  GetActiveSnapshot(), nkeys, scankeys);
-	found = HeapTupleIsValid(systable_getnext(scan));
-	systable_endscan(scan);
-	PopActiveSnapshot();
+	key_scan_begin(&scan, rel, &row, nkeys, key);
+	found = HeapTupleIsValid(systable_getnext(scan.scan));
+	key_scan_end(&scan);
 	table_close(rel, AccessShareLock);
 	return found;
 }
